@@ -1,0 +1,31 @@
+# Two commands: `make demo` and `make test`. Both create .venv, install the project and make
+# sure a Chromium is available (see scripts/ensure-chromium.sh).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test setup lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+	@scripts/ensure-chromium.sh $(BIN)/python
+
+demo: setup
+	$(BIN)/tessian-connector demo
+
+test: setup
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python benchmarks/fixture_first_page.py
+
+clean:
+	rm -rf $(VENV) reports .state

@@ -1,0 +1,1 @@
+"""Browser-free core of the Tessian connector."""

@@ -1,0 +1,1 @@
+"""Identity providers: what should be in Tessian (Okta, Entra ID, export files)."""

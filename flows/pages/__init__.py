@@ -1,0 +1,1 @@
+"""Page objects, one per page of portal-model.md: the only place with locators."""
