@@ -1,0 +1,160 @@
+"""The report bundle: `reports/<tenant>/<UTC time>-<run id>/` with snapshot, report files, evidence.
+
+The bundle folder is created 0700 (evidence screenshots show personal data); `run.json` holds the
+run metadata (tool version, run id, UTC times, tenant host, run type, sources and read modes, the
+verdict and the exit code) next to what the renderers write.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+from connector.errors import ConfigError
+from connector.models import Report, RunInfo, Snapshot
+
+SNAPSHOT = "snapshot.json"
+REPORT = "report.json"
+RUN_META = "run.json"
+EVIDENCE = "evidence"
+TRACE = "trace.zip"
+
+
+def tool_version() -> str:
+    """The installed distribution's version (the source tree's when not installed)."""
+    try:
+        return metadata.version("tessian-connector")
+    except metadata.PackageNotFoundError:
+        return "0.0.0+source"
+
+
+def new_run_id() -> str:
+    """A short random run id (12 hex digits): unique enough per tenant and easy to quote."""
+    return uuid.uuid4().hex[:12]
+
+
+def safe_name(text: str) -> str:
+    """`text` made safe as one path component."""
+    return re.sub(r"[^A-Za-z0-9._@-]", "_", text).strip(".") or "_"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """One run's output folder and the names of the files inside it."""
+
+    root: Path
+
+    @property
+    def evidence(self) -> Path:
+        """Screenshots and ARIA snapshots; findings refer to them relative to `root`."""
+        return self.root / EVIDENCE
+
+    @property
+    def snapshot_path(self) -> Path:
+        """The raw collection (input of `report --from`)."""
+        return self.root / SNAPSHOT
+
+    @property
+    def report_path(self) -> Path:
+        """The evaluated report as JSON (written by the renderers)."""
+        return self.root / REPORT
+
+    @property
+    def html_path(self) -> Path:
+        """The single-file HTML report."""
+        return self.root / "report.html"
+
+    @property
+    def trace_path(self) -> Path:
+        """Where a Playwright trace goes when one is recorded."""
+        return self.root / TRACE
+
+    @property
+    def meta_path(self) -> Path:
+        """Run metadata."""
+        return self.root / RUN_META
+
+
+def bundle_dir_name(started_at: datetime, run_id: str) -> str:
+    """`<UTC time>-<run id>`, sortable by time."""
+    return f"{started_at.strftime('%Y%m%dT%H%M%SZ')}-{run_id}"
+
+
+def create_bundle(reports_dir: Path, tenant: str, started_at: datetime, run_id: str) -> Bundle:
+    """Make `reports/<tenant>/<UTC time>-<run id>/evidence/` (0700) and return the bundle."""
+    root = reports_dir / safe_name(tenant) / bundle_dir_name(started_at, run_id)
+    return open_bundle(root)
+
+
+def open_bundle(root: Path) -> Bundle:
+    """Use `root` (created if needed, 0700) as a bundle folder."""
+    try:
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        (root / EVIDENCE).mkdir(exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the report folder {root}: {exc.strerror}",
+            remedy="Point --reports-dir (or --out) at a writable folder.",
+        ) from exc
+    return Bundle(root)
+
+
+def write_snapshot(bundle: Bundle, snapshot: Snapshot) -> Path:
+    """Write `snapshot.json` (the input `report --from` re-evaluates)."""
+    bundle.snapshot_path.write_text(snapshot_json(snapshot), encoding="utf-8")
+    return bundle.snapshot_path
+
+
+def snapshot_json(snapshot: Snapshot) -> str:
+    """The canonical serialisation of a snapshot."""
+    return snapshot.model_dump_json(indent=2) + "\n"
+
+
+def write_run_meta(
+    bundle: Bundle,
+    run: RunInfo,
+    *,
+    report: Report | None,
+    exit_code: int,
+    command: str,
+    extra: dict[str, object] | None = None,
+) -> Path:
+    """Write `run.json`: who ran what, when, against which tenant, how, and with what result."""
+    meta: dict[str, object] = {
+        "tool_version": run.tool_version,
+        "run_id": run.run_id,
+        "run_type": run.run_type,
+        "command": command,
+        "tenant": run.tenant,
+        "portal_host": run.portal_host,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "verdict": report.verdict if report else None,
+        "reasons": [r.reason.value for r in report.reasons] if report else [],
+        "exit_code": exit_code,
+        "sources": _sources(report),
+        **(extra or {}),
+    }
+    bundle.meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return bundle.meta_path
+
+
+def _sources(report: Report | None) -> dict[str, object]:
+    if report is None:
+        return {}
+    reads = {f"{c.surface}": c.source for c in report.collections}
+    idp = report.identity_source
+    return {"portal": reads, "identities": idp.kind if idp else None}
+
+
+def copy_evidence(source_root: Path, bundle: Bundle) -> None:
+    """Copy another bundle's evidence folder into `bundle` (for re-rendering elsewhere)."""
+    src = source_root / EVIDENCE
+    if src.is_dir() and src.resolve() != bundle.evidence.resolve():
+        shutil.copytree(src, bundle.evidence, dirs_exist_ok=True)

@@ -1,0 +1,1 @@
+"""One module per command of the `tessian-connector` command line (see connector.cli)."""

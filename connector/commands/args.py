@@ -1,0 +1,188 @@
+"""The command line's grammar: global options, option groups, and one subparser per command.
+
+Global options work before or after the command name (`--tenant acme verify` and
+`verify --tenant acme`): the subparsers repeat them with suppressed defaults so a value given
+before the command is not overwritten. A usage error raises `UsageError` instead of exiting, so
+`main` maps it to exit code 2 in the one place exit codes are decided.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from connector.errors import ConfigError
+
+IDPS = ("file", "okta", "entra")
+MODES = ("dom", "api", "cross-check")
+
+
+class UsageError(ConfigError):
+    """The command line itself is wrong (unknown flag, missing argument, bad choice)."""
+
+    remedy = "Run 'tessian-connector --help' (or '<command> --help') for the accepted options."
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises `UsageError` instead of printing usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        """Turn argparse's complaint into one readable `UsageError`."""
+        raise UsageError(f"{self.prog}: {message}")
+
+
+GroupAdder = Callable[[argparse.ArgumentParser, Any], None]
+
+
+def _global_options(p: argparse.ArgumentParser, default: Any) -> None:
+    g = p.add_argument_group("global options")
+    g.add_argument("--config", metavar="FILE", default=default, help="TOML settings file")
+    g.add_argument("--tenant", metavar="NAME", default=default, help="tenant from the TOML file")
+    g.add_argument("--env-file", metavar="FILE", default=default, help=".env file to read")
+    g.add_argument("--state-dir", metavar="DIR", default=default,
+                   help="session state, history and locks (default .state)")
+    g.add_argument("--reports-dir", metavar="DIR", default=default,
+                   help="where run bundles go (default reports)")
+    g.add_argument("-v", "--verbose", action="store_true", default=default, help="debug logs")
+    g.add_argument("--json-logs", action="store_true", default=default,
+                   help="JSON-lines logs even on a terminal")
+
+
+def _portal_options(p: argparse.ArgumentParser, default: Any) -> None:
+    g = p.add_argument_group("portal and credentials (also TESSIAN_* environment variables)")
+    g.add_argument("--portal-url", metavar="URL", default=default,
+                   help="portal base URL, e.g. https://acme.tessian-platform.com")
+    g.add_argument("--portal-email", metavar="EMAIL", default=default,
+                   help="sign-in email (TESSIAN_PORTAL_EMAIL)")
+    g.add_argument("--portal-password", metavar="PASSWORD", default=default,
+                   help="sign-in password (prefer TESSIAN_PORTAL_PASSWORD)")
+    g.add_argument("--totp-secret", metavar="BASE32", default=default,
+                   help="TOTP seed for two-factor (prefer TESSIAN_PORTAL_TOTP_SECRET)")
+    g.add_argument("--api-token", metavar="TOKEN", default=default,
+                   help="public API token for --mode api|cross-check (prefer TESSIAN_API_TOKEN)")
+    g.add_argument("--mode", choices=MODES, default=default,
+                   help="read the pages (dom), the public API, or both and compare")
+
+
+def _browser_options(p: argparse.ArgumentParser, default: Any) -> None:
+    g = p.add_argument_group("browser")
+    g.add_argument("--headed", action="store_true", default=default, help="show the browser")
+    g.add_argument("--slow-mo", metavar="MS", type=int, default=default,
+                   help="slow every browser action down by MS milliseconds")
+    g.add_argument("--browser-executable", metavar="PATH", default=default,
+                   help="Chromium/Chrome executable (TESSIAN_BROWSER_EXECUTABLE)")
+    g.add_argument("--browser-channel", metavar="NAME", default=default,
+                   help="browser channel, e.g. chrome or msedge")
+    g.add_argument("--trace", action="store_true", default=default,
+                   help="record a Playwright trace (trace.zip in the bundle; starts after sign-in)")
+    g.add_argument("--page-timeout", metavar="MS", type=int, default=default,
+                   help="how long a page or table may take to load")
+
+
+def _idp_options(p: argparse.ArgumentParser, default: Any) -> None:
+    g = p.add_argument_group("identity source (expected state)")
+    g.add_argument("--idp", choices=IDPS, default=default, help="where the expected state lives")
+    g.add_argument("--idp-file", metavar="PATH", default=default,
+                   help="identity export (CSV or JSON) for --idp file")
+    o = p.add_argument_group("Okta (token from OKTA_API_TOKEN, or OAuth service-app settings)")
+    o.add_argument("--okta-org-url", metavar="URL", default=default)
+    o.add_argument("--okta-app-id", metavar="ID", default=default,
+                   help="app whose assignments mean 'protected'")
+    o.add_argument("--okta-portal-app-id", metavar="ID", default=default,
+                   help="app whose assignments mean 'may hold a portal account'")
+    o.add_argument("--okta-group-id", metavar="ID", default=default,
+                   help="group meaning 'protected' (instead of an app)")
+    o.add_argument("--okta-portal-group-id", metavar="ID", default=default,
+                   help="group meaning 'portal access' (instead of an app)")
+    e = p.add_argument_group("Entra ID (secret from ENTRA_CLIENT_SECRET, or a certificate)")
+    e.add_argument("--entra-tenant-id", metavar="ID", default=default)
+    e.add_argument("--entra-client-id", metavar="ID", default=default)
+    e.add_argument("--entra-app-id", metavar="ID", default=default,
+                   help="appId whose role assignments mean 'protected'")
+    e.add_argument("--entra-portal-app-id", metavar="ID", default=default,
+                   help="appId whose role assignments mean 'portal access'")
+    e.add_argument("--entra-certificate-path", metavar="PATH", default=default,
+                   help="PEM certificate + key instead of a client secret")
+    e.add_argument("--entra-graph-url", metavar="URL", default=default,
+                   help="Graph base URL (non-default clouds, tests)")
+    e.add_argument("--entra-authority-url", metavar="URL", default=default,
+                   help="token authority URL (non-default clouds, tests)")
+
+
+def _command(
+    subs: Any, name: str, helptext: str, groups: tuple[GroupAdder, ...], description: str = ""
+) -> argparse.ArgumentParser:
+    sub: argparse.ArgumentParser = subs.add_parser(
+        name, help=helptext, description=description or helptext,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _global_options(sub, argparse.SUPPRESS)
+    for add in groups:
+        add(sub, None)
+    return sub
+
+
+EPILOG = """exit codes: 0 verified, 1 drift found, 2 usage or configuration error, 3 inconclusive
+(the run could not verify: sign-in refused, portal unavailable, layout changed, incomplete read,
+provider failure, shrink guard). Start with: tessian-connector demo"""
+
+READ_GROUPS: tuple[GroupAdder, ...] = (_portal_options, _browser_options)
+ALL_GROUPS: tuple[GroupAdder, ...] = (_portal_options, _browser_options, _idp_options)
+
+
+def build_parser() -> Parser:
+    """The whole command line: global options and every command with its options."""
+    parser = Parser(
+        prog="tessian-connector",
+        description="Read-only verification of Tessian against Okta / Entra ID, via the portal.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _global_options(parser, None)
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    subs.required = True
+    _add_read_commands(subs)
+    _add_offline_commands(subs)
+    return parser
+
+
+def _add_read_commands(subs: Any) -> None:
+    collect = _command(subs, "collect", "read the portal into a snapshot (no evaluation)",
+                       READ_GROUPS)
+    collect.add_argument("--out", metavar="FILE", required=True, help="snapshot.json to write")
+    expected = _command(subs, "expected", "read the expected state from the identity source",
+                        (_idp_options,))
+    expected.add_argument("--out", metavar="FILE", required=True, help="identities.json to write")
+    _command(subs, "verify", "collect + expected + evaluate + render a report bundle", ALL_GROUPS,
+             "Collect the portal, read the identity source, evaluate and write a bundle to\n"
+             "reports/<tenant>/<UTC time>-<run id>/. Exit 0 verified, 1 drift, 3 inconclusive.")
+    check = _command(subs, "check", "spot-check addresses (e.g. leavers) with screenshot evidence",
+                     ALL_GROUPS)
+    check.add_argument("emails", metavar="EMAIL", nargs="+", help="addresses to look up")
+    check.add_argument("--expect", choices=("absent", "present"),
+                       help="expected state (default: what the identity source says)")
+    _command(subs, "doctor", "sign in and check every page's fingerprint (per-page table)",
+             READ_GROUPS)
+    debug = _command(subs, "debug", "verify headed, slowly, pausing on failure, trace kept",
+                     ALL_GROUPS)
+    debug.add_argument("--headless", action="store_true",
+                       help="no window (a trace is still recorded), e.g. on a server")
+
+
+def _add_offline_commands(subs: Any) -> None:
+    report = _command(subs, "report", "re-render a bundle offline from snapshot.json or report.json",
+                      (), "No browser, no credentials. From report.json: the same files, byte for\n"
+                      "byte. From snapshot.json: re-evaluated with the configured policy.")
+    report.add_argument("--from", dest="source", metavar="FILE", required=True,
+                        help="snapshot.json or report.json")
+    report.add_argument("--out", metavar="DIR",
+                        help="where to write (default: the folder of the --from file)")
+    history = _command(subs, "history", "past runs, open findings and their age", ())
+    history.add_argument("--limit", type=int, default=20, help="how many runs to list")
+    demo = _command(subs, "demo", "run verify against the bundled fixture portal (no account)",
+                    (), "Starts the fixture portal (and a fake Okta/Graph for --idp okta|entra),\n"
+                    "writes the demo identity export and runs verify. Exits 1: the demo has drift.")
+    demo.add_argument("--headed", action="store_true", help="show the browser")
+    demo.add_argument("--idp", choices=IDPS, default="file", help="expected state source")
+    demo.add_argument("--mode", choices=MODES, default="dom", help="how to read the portal")
