@@ -1,0 +1,294 @@
+"""Evaluation: a pure function from a snapshot and a policy to a report.
+
+`evaluate` never does I/O and never reads the clock: the evaluation time is the snapshot's
+`run.finished_at` (else `started_at`), so the same snapshot always yields the same report. It
+trusts a claim about an absence only when the read it rests on is complete (INTERFACES.md,
+"Reconcile semantics"); everything else becomes `unverified` and the run `inconclusive`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from connector.matching import IdentityIndex, normalise
+from connector.models import (
+    DEFAULT_SEVERITY,
+    SEVERITY_RANK,
+    CollectionError,
+    CollectionErrorKind,
+    ExceptionRule,
+    Finding,
+    HistoryContext,
+    InconclusiveReason,
+    Outcome,
+    Policy,
+    ReasonDetail,
+    Report,
+    Snapshot,
+    Surface,
+    Verdict,
+)
+from connector.rules import IDENTITIES, Context, Draft, make_finding, portal_users, user_monitoring
+
+NEEDED: tuple[Surface, ...] = ("user_monitoring", "portal_users")
+
+_K, _R = CollectionErrorKind, InconclusiveReason
+ERROR_REASON: dict[CollectionErrorKind, InconclusiveReason] = {
+    _K.SIGN_IN_FAILED: _R.SIGN_IN_FAILED,
+    _K.SESSION_EXPIRED: _R.SIGN_IN_FAILED,
+    _K.PAGE_NOT_LOADED: _R.PAGE_NOT_LOADED,
+    _K.TIMEOUT: _R.PAGE_NOT_LOADED,
+    _K.MAINTENANCE: _R.MAINTENANCE,
+    _K.UI_CHANGED: _R.UI_CHANGED,
+    _K.COUNT_MISMATCH: _R.COUNT_MISMATCH,
+    _K.DUPLICATE_ROWS: _R.COUNT_MISMATCH,
+    _K.SOURCES_DISAGREE: _R.COUNT_MISMATCH,
+    _K.TOTAL_CHANGED: _R.TOTAL_CHANGED,
+    _K.READ_ONLY_VIOLATION: _R.READ_ONLY_VIOLATION,
+    _K.HTTP_ERROR: _R.INCOMPLETE_READ,
+    _K.RATE_LIMITED: _R.INCOMPLETE_READ,
+    _K.PARSE_ERROR: _R.INCOMPLETE_READ,
+}
+
+_NOT_EXCEPTABLE = {Outcome.IN_SYNC, Outcome.UNVERIFIED, Outcome.EXCEPTED, Outcome.EXCEPTION_EXPIRED}
+
+
+def evaluate(snapshot: Snapshot, policy: Policy) -> Report:
+    """Judge a snapshot under a policy: findings, verdict, reasons and counts."""
+    now = evaluation_time(snapshot)
+    reasons, untrusted = assess(snapshot, policy)
+    drafts = _drafts(snapshot, policy, now)
+    findings = [_trusted(d, untrusted, inconclusive=bool(reasons)) for d in drafts]
+    findings = apply_exceptions(findings, policy.exceptions, now)
+    findings = _with_history(findings, snapshot.history, now)
+    findings = sort_findings(_unique(findings))
+    return Report(
+        run=snapshot.run,
+        verdict=verdict(findings, reasons, policy),
+        reasons=tuple(reasons),
+        counts=count_outcomes(findings),
+        findings=tuple(findings),
+        collections=snapshot.collections,
+        identity_source=snapshot.identity_source,
+        policy=policy,
+        history=snapshot.history.previous_runs,
+        evaluated_at=now,
+    )
+
+
+def evaluation_time(snapshot: Snapshot) -> datetime:
+    """When the portal was observed: the end of the run, else its start."""
+    return snapshot.run.finished_at or snapshot.run.started_at
+
+
+def _drafts(snapshot: Snapshot, policy: Policy, now: datetime) -> list[Draft]:
+    identities = snapshot.identity_source.identities if snapshot.identity_source else ()
+    ctx = Context(
+        now=now,
+        grace=policy.grace_period,
+        index=IdentityIndex.build(identities, policy.domain_map),
+        scope=frozenset(normalise(d).lstrip("@") for d in policy.in_scope_domains),
+        domain_map=dict(policy.domain_map),
+    )
+    return [*user_monitoring(identities, snapshot.monitored_users, ctx),
+            *portal_users(snapshot.portal_users, ctx)]
+
+
+# --- Trust: which reads can carry a claim about an absence ------------------------------------
+
+
+def assess(snapshot: Snapshot, policy: Policy) -> tuple[list[ReasonDetail], set[str]]:
+    """Reasons the run is inconclusive, and the reads (surfaces, 'identities') not to trust."""
+    reasons: list[ReasonDetail] = []
+    untrusted: set[str] = set()
+    for surface in NEEDED:
+        found = _surface_reasons(snapshot, surface)
+        if found:
+            reasons.extend(found)
+            untrusted.add(surface)
+    reasons.extend(_read_only_reasons(snapshot))
+    provider = _provider_reasons(snapshot)
+    if provider:
+        reasons.extend(provider)
+        untrusted.add(IDENTITIES)
+    for key, detail in _shrink_reasons(snapshot, policy, untrusted):
+        reasons.append(detail)
+        untrusted.add(key)
+    return _unique_reasons(reasons), untrusted
+
+
+def _surface_reasons(snapshot: Snapshot, surface: Surface) -> list[ReasonDetail]:
+    collections = [c for c in snapshot.collections if c.surface == surface]
+    if not collections:
+        return [ReasonDetail(reason=_R.NOT_COLLECTED, surface=surface,
+                             message=f"{surface} was not read in this run")]
+    reasons: list[ReasonDetail] = []
+    for c in collections:
+        fatal = [e for e in c.errors if e.fatal]
+        reasons.extend(_error_reason(e, surface) for e in fatal)
+        if not c.complete and not fatal:
+            reasons.append(ReasonDetail(reason=_R.INCOMPLETE_READ, surface=surface,
+                                        message=f"{surface} ({c.source}) was not read completely"))
+        if c.complete and c.expected_count is not None and c.expected_count != c.read_count:
+            reasons.append(ReasonDetail(
+                reason=_R.COUNT_MISMATCH, surface=surface,
+                message=f"{surface} ({c.source}): read {c.read_count} rows of {c.expected_count}"))
+    return reasons
+
+
+def _error_reason(error: CollectionError, surface: Surface | None) -> ReasonDetail:
+    reason = ERROR_REASON.get(error.kind, _R.INCOMPLETE_READ)
+    return ReasonDetail(reason=reason, surface=surface, message=error.message)
+
+
+def _read_only_reasons(snapshot: Snapshot) -> list[ReasonDetail]:
+    """A blocked write anywhere (even on a surface the verdict does not need) taints the run."""
+    return [_error_reason(e, c.surface) for c in snapshot.collections for e in c.errors
+            if e.kind == CollectionErrorKind.READ_ONLY_VIOLATION]
+
+
+def _provider_reasons(snapshot: Snapshot) -> list[ReasonDetail]:
+    source = snapshot.identity_source
+    if source is None:
+        return [ReasonDetail(reason=_R.PROVIDER_FAILED, message="no identity source was read")]
+    if source.complete:
+        return []
+    why = "; ".join(source.errors) or "the read was not complete"
+    return [ReasonDetail(reason=_R.PROVIDER_FAILED,
+                         message=f"the {source.kind} identity source ({source.location}) is incomplete: {why}")]
+
+
+def _shrink_reasons(
+    snapshot: Snapshot, policy: Policy, untrusted: set[str]
+) -> Iterable[tuple[str, ReasonDetail]]:
+    """The shrink guard: a trusted count that fell by more than the share since the baseline."""
+    for key, now_count in _current_counts(snapshot).items():
+        before = snapshot.history.baseline_counts.get(key)
+        if key in untrusted or not before or before - now_count <= policy.shrink_guard_share * before:
+            continue
+        surface = key if key in NEEDED else None
+        message = (f"{key} shrank from {before} to {now_count} since the last complete run "
+                   f"(more than {policy.shrink_guard_share:.0%}); confirm the removals are real")
+        yield key, ReasonDetail(reason=_R.SHRINK_GUARD, surface=surface, message=message)  # type: ignore[arg-type]
+
+
+def _current_counts(snapshot: Snapshot) -> dict[str, int]:
+    counts = {s: c.read_count for s in NEEDED if (c := snapshot.collection(s)) is not None}
+    if snapshot.identity_source is not None:
+        counts[IDENTITIES] = len(snapshot.identity_source.identities)
+    return counts
+
+
+def _unique_reasons(reasons: Sequence[ReasonDetail]) -> list[ReasonDetail]:
+    seen: dict[tuple[str, str, str], ReasonDetail] = {}
+    for r in reasons:
+        seen.setdefault((r.reason.value, r.surface or "", r.message), r)
+    return sorted(seen.values(), key=lambda r: (r.reason.value, r.surface or "", r.message))
+
+
+def _trusted(draft: Draft, untrusted: set[str], *, inconclusive: bool) -> Finding:
+    """Turn a claim about an absence into `unverified` when the read behind it is not trusted."""
+    f = draft.finding
+    if draft.rests_on is None:
+        return f
+    doubtful = draft.rests_on in untrusted or (inconclusive and f.outcome == Outcome.IN_SYNC)
+    if not doubtful:
+        return f
+    message = f"could not be verified: {draft.rests_on} was not read completely (would be {f.outcome.value})"
+    return f.model_copy(update={
+        "key": f"{Outcome.UNVERIFIED.value}:{f.surface}:{f.subject}",
+        "outcome": Outcome.UNVERIFIED,
+        "severity": DEFAULT_SEVERITY[Outcome.UNVERIFIED],
+        "original_outcome": f.outcome,
+        "message": message,
+    })
+
+
+# --- Exceptions, history, order -------------------------------------------------------------
+
+
+def apply_exceptions(
+    findings: Sequence[Finding], rules: Sequence[ExceptionRule], now: datetime
+) -> list[Finding]:
+    """Excepted when an unexpired rule matches; an expired one also adds `exception_expired`."""
+    out: list[Finding] = []
+    for finding in findings:
+        rule = _rule_for(finding, rules, now)
+        if rule is None:
+            out.append(finding)
+        elif rule.expires > now:
+            out.append(_excepted(finding, rule))
+        else:
+            out.extend((finding, _expired(finding, rule)))
+    return out
+
+
+def _rule_for(finding: Finding, rules: Sequence[ExceptionRule], now: datetime) -> ExceptionRule | None:
+    """The best matching rule: unexpired before expired, a named outcome before 'any'."""
+    if finding.outcome in _NOT_EXCEPTABLE:
+        return None
+    addresses = {finding.subject, finding.details.get("row_address", finding.subject)}
+    matching = [r for r in rules if normalise(r.email) in addresses
+                and r.outcome in (None, finding.outcome)]
+    matching.sort(key=lambda r: (r.expires <= now, r.outcome is None, r.expires))
+    return matching[0] if matching else None
+
+
+def _excepted(finding: Finding, rule: ExceptionRule) -> Finding:
+    return finding.model_copy(update={
+        "key": f"{Outcome.EXCEPTED.value}:{finding.surface}:{finding.subject}",
+        "outcome": Outcome.EXCEPTED,
+        "severity": DEFAULT_SEVERITY[Outcome.EXCEPTED],
+        "original_outcome": finding.outcome,
+        "exception": rule,
+        "message": f"allow-listed until {rule.expires.isoformat()} by {rule.owner}: {rule.reason} "
+                   f"(would be {finding.outcome.value})",
+    })
+
+
+def _expired(finding: Finding, rule: ExceptionRule) -> Finding:
+    message = (f"the exception for {finding.subject} ({rule.owner}: {rule.reason}) expired at "
+               f"{rule.expires.isoformat()}; the {finding.outcome.value} finding counts again")
+    return make_finding(Outcome.EXCEPTION_EXPIRED, finding.surface or "user_monitoring",
+                        finding.subject, message, identity_id=finding.identity_id,
+                        exception=rule, original_outcome=finding.outcome)
+
+
+def _with_history(findings: Sequence[Finding], history: HistoryContext, now: datetime) -> list[Finding]:
+    """Open findings carry the time they were first seen (continuously) or now when new."""
+    return [f if f.outcome == Outcome.IN_SYNC
+            else f.model_copy(update={"open_since": history.open_since.get(f.key, now)})
+            for f in findings]
+
+
+def _unique(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per key; when two rules produce one key, the more severe wins."""
+    best: dict[str, Finding] = {}
+    for f in findings:
+        kept = best.get(f.key)
+        if kept is None or SEVERITY_RANK[f.severity] > SEVERITY_RANK[kept.severity]:
+            best[f.key] = f
+    return list(best.values())
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Most severe first, then by outcome, subject and surface (deterministic)."""
+    return sorted(findings, key=lambda f: (-SEVERITY_RANK[f.severity], f.outcome.value,
+                                           f.subject, f.surface or "", f.key))
+
+
+def verdict(findings: Sequence[Finding], reasons: Sequence[ReasonDetail], policy: Policy) -> Verdict:
+    """Inconclusive with any reason; else drift at or above the fail level; else verified."""
+    if reasons:
+        return "inconclusive"
+    level = SEVERITY_RANK[policy.fail_level]
+    return "drift" if any(SEVERITY_RANK[f.severity] >= level for f in findings) else "verified"
+
+
+def count_outcomes(findings: Sequence[Finding]) -> dict[str, int]:
+    """Number of findings per outcome, every outcome listed (zeros included)."""
+    counts = {o.value: 0 for o in Outcome}
+    for f in findings:
+        counts[f.outcome.value] += 1
+    return counts
