@@ -1,0 +1,52 @@
+"""`collect`: read the portal into a snapshot.json (no identities, no evaluation).
+
+A sign-in or portal failure still writes the snapshot, with the failure recorded in its
+collection records, and exits 3; the snapshot then re-evaluates to an inconclusive report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from connector.bundle import new_run_id, snapshot_json, tool_version
+from connector.cli import EXIT_INCONCLUSIVE, EXIT_VERIFIED
+from connector.commands.context import prepare
+from connector.commands.portal import read_portal, require_url
+from connector.commands.progress import Steps
+from connector.lock import tenant_lock
+from connector.models import RunInfo, Snapshot, utc_now
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Collect every surface and write the snapshot to --out."""
+    w = prepare(args)
+    url = require_url(w)
+    out = Path(args.out)
+    started = utc_now()
+    run_id = new_run_id()
+    evidence = out.parent / "evidence"
+    with tenant_lock(w.state_dir, w.tenant, run_id=run_id):
+        context = _history_context(w.history_path, w.tenant)
+        with Steps().step("Signing in and reading the portal"):
+            data = read_portal(w, evidence, None)
+    run = RunInfo(run_id=run_id, tool_version=tool_version(), tenant=w.tenant,
+                  portal_host=urlsplit(url).netloc, started_at=started, finished_at=utc_now())
+    snapshot = Snapshot.model_validate(
+        {"run": run, **data.snapshot_fields(), "history": context})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(snapshot_json(snapshot), encoding="utf-8")
+    print(out)
+    complete = all(c.complete for c in snapshot.collections) and data.failure is None
+    if data.failure is not None:
+        print(f"error: {data.failure.message}\nremedy: {data.failure.remedy}", file=sys.stderr)
+    return EXIT_VERIFIED if complete else EXIT_INCONCLUSIVE
+
+
+def _history_context(path: Path, tenant: str) -> object:
+    from connector.history import History
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return History(path).context(tenant)

@@ -1,0 +1,124 @@
+"""What every command needs, resolved once: logging set up, settings loaded, secrets registered.
+
+`Wiring` holds plain values (no settings object) so the flows and idp layers receive exactly what
+they need; `prepare(args)` is the only place that reads the command line into settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import SecretStr
+
+from connector.logging import Redactor, configure_logging
+from connector.models import Policy
+
+Mode = Literal["dom", "api", "cross-check"]
+IdpKind = Literal["file", "okta", "entra"]
+
+
+@dataclass(frozen=True)
+class PortalWiring:
+    """Where the portal is and how to sign in to it (secrets stay SecretStr until the seam)."""
+
+    url: str | None = None
+    email: str | None = None
+    password: SecretStr | None = None
+    totp_secret: SecretStr | None = None
+    sso: Literal["none", "okta", "entra"] = "none"
+    sso_username: str | None = None
+    sso_password: SecretStr | None = None
+    api_token: SecretStr | None = None
+    mode: Mode = "dom"
+    locator_overrides: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BrowserWiring:
+    """How to run the browser."""
+
+    headed: bool = False
+    slow_mo_ms: int = 0
+    executable: str | None = None
+    channel: str | None = None
+    trace: bool = False
+    timeout_ms: int = 15_000
+    pause_on_failure: bool = False
+
+
+@dataclass(frozen=True)
+class IdpWiring:
+    """Where the expected state comes from; okta/entra hold the provider options' keyword args."""
+
+    kind: IdpKind | None = None
+    file: Path | None = None
+    okta: dict[str, Any] = field(default_factory=dict)
+    entra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """Everything a command needs, as plain values."""
+
+    tenant: str
+    portal: PortalWiring
+    browser: BrowserWiring
+    idp: IdpWiring
+    policy: Policy
+    state_dir: Path
+    reports_dir: Path
+    verbose: bool = False
+    redactor: Redactor = field(default_factory=Redactor)
+
+    @property
+    def history_path(self) -> Path:
+        """The SQLite history store of this state folder."""
+        return self.state_dir / "history.sqlite3"
+
+    def with_browser(self, **changes: Any) -> Wiring:
+        """A copy with some browser settings changed (debug, demo --headed)."""
+        return replace(self, browser=replace(self.browser, **changes))
+
+
+# argparse dest names that are not settings (commands' own arguments).
+_NOT_SETTINGS = frozenset({
+    "command", "config", "tenant", "env_file", "verbose", "json_logs", "out", "source", "emails",
+    "expect", "limit", "headless",
+})
+
+
+def cli_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The settings the user gave on the command line (unset flags are left out)."""
+    return {
+        key: value
+        for key, value in vars(args).items()
+        if key not in _NOT_SETTINGS and value is not None and value is not False
+    }
+
+
+def prepare(args: argparse.Namespace) -> Wiring:
+    """Set up logging, load the settings (flags > env > .env > TOML > defaults), build wiring."""
+    verbose = bool(getattr(args, "verbose", False))
+    json_logs = True if getattr(args, "json_logs", False) else None
+    redactor = configure_logging(verbose=verbose, json_logs=json_logs)
+    from connector.commands.settings_adapter import load_wiring
+
+    wiring = load_wiring(
+        cli_overrides(args),
+        config_file=_path(getattr(args, "config", None)),
+        env_file=_path(getattr(args, "env_file", None)),
+        tenant=getattr(args, "tenant", None),
+    )
+    wiring = replace(wiring, verbose=verbose, redactor=redactor)
+    p = wiring.portal
+    redactor.add([p.password, p.totp_secret, p.sso_password, p.api_token])
+    redactor.add(v for v in (*wiring.idp.okta.values(), *wiring.idp.entra.values())
+                 if isinstance(v, SecretStr))
+    return wiring
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None

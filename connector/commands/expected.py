@@ -1,0 +1,30 @@
+"""`expected`: read the identity source and write identities.json (an IdentitySource)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from connector.cli import EXIT_INCONCLUSIVE, EXIT_VERIFIED
+from connector.commands.context import prepare
+from connector.commands.identities import read_identities
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Write the expected state; exit 3 when the provider could not be read completely."""
+    w = prepare(args)
+    source = read_identities(w)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(source.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    print(out)
+    people = len(source.identities)
+    print(f"{people} identities from {source.kind} ({source.location})", file=sys.stderr)
+    for warning in source.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not source.complete:
+        for error in source.errors:
+            print(f"error: {error}", file=sys.stderr)
+        return EXIT_INCONCLUSIVE
+    return EXIT_VERIFIED

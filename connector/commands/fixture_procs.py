@@ -1,0 +1,108 @@
+"""Start the source tree's fixture servers as subprocesses (the demo never imports `fixtures`).
+
+The fixtures are not part of the wheel: they live next to `connector/` in a source checkout.
+Each server prints its base URL as the first line of stdout; its stderr goes to a log file in the
+state folder so a failure to start can be explained.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import connector
+from connector.errors import ConfigError, ConnectorError
+
+START_TIMEOUT_S = 60.0
+
+
+def source_root() -> Path:
+    """The source checkout holding `fixtures/` (next to the package, else the working folder)."""
+    candidates = (Path(connector.__file__).resolve().parent.parent, Path.cwd())
+    for root in candidates:
+        if (root / "fixtures" / "portal").is_dir() and (root / "fixtures" / "tenants").is_dir():
+            return root
+    raise ConfigError(
+        "the demo needs the fixtures folder of a source checkout, and none was found "
+        f"(looked in {', '.join(str(c) for c in candidates)}); the installed wheel has no fixtures",
+        remedy="Run the demo from a clone of the repository: 'make demo' (or 'cd <clone> && "
+        "tessian-connector demo').",
+    )
+
+
+def fixture_env(root: Path) -> dict[str, str]:
+    """The environment for a fixture subprocess: the checkout first on PYTHONPATH."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def run_fixture_tool(root: Path, args: Sequence[str], log_path: Path) -> None:
+    """Run `python -m <args>` in the checkout to completion (e.g. the identity-export writer)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8") as log:
+        done = subprocess.run([sys.executable, "-m", *args], cwd=root, env=fixture_env(root),
+                              stdout=log, stderr=subprocess.STDOUT, check=False, timeout=120)
+    if done.returncode != 0:
+        raise ConnectorError(f"'python -m {' '.join(args)}' failed: {_tail(log_path)}",
+                             remedy=f"See {log_path}; run 'make setup' to install the dev extras.")
+
+
+@contextmanager
+def fixture_server(root: Path, args: Sequence[str], log_path: Path) -> Iterator[str]:
+    """Run `python -m <args>` until the block ends; yields the base URL it printed first."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *args], cwd=root, env=fixture_env(root),
+            stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1,
+        )
+        try:
+            yield _first_line(proc, args, log_path)
+        finally:
+            _stop(proc)
+
+
+def _first_line(proc: subprocess.Popen[str], args: Sequence[str], log_path: Path) -> str:
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:  # keep draining stdout so the server never blocks on a full pipe
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put("")
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        url = lines.get(timeout=START_TIMEOUT_S).strip()
+    except queue.Empty:
+        url = ""
+    if not url.startswith("http"):
+        raise ConnectorError(
+            f"the fixture server 'python -m {' '.join(args)}' did not start: {_tail(log_path)}",
+            remedy=f"See {log_path}; run 'make setup' to install the dev extras.")
+    return url
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _tail(path: Path, lines: int = 3) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return "(no log)"
+    return " | ".join(text[-lines:]) or "(no output)"

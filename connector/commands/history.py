@@ -1,0 +1,58 @@
+"""`history`: past runs of the tenant, and the findings still open with their age."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import timedelta
+from typing import Any, TextIO
+
+from connector.cli import EXIT_VERIFIED
+from connector.commands.context import Wiring, prepare
+from connector.models import utc_now
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Print the runs and open findings of the configured tenant."""
+    return show_history(prepare(args), limit=args.limit)
+
+
+def show_history(w: Wiring, *, limit: int, out: TextIO | None = None) -> int:
+    """Runs (newest first) and open findings (oldest first) as two plain tables."""
+    from connector.history import History
+
+    stream = out or sys.stdout
+    if not w.history_path.exists():
+        print(f"no runs recorded yet for tenant '{w.tenant}' ({w.history_path})", file=stream)
+        return EXIT_VERIFIED
+    history = History(w.history_path)
+    runs = history.runs(w.tenant, limit)
+    print(f"runs of tenant '{w.tenant}' (newest first):", file=stream)
+    for run in runs:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(run.counts.items()) if v and k != "in_sync")
+        print(f"  {run.finished_at:%Y-%m-%d %H:%M}Z  {run.run_id}  {run.verdict:<12} {counts}",
+              file=stream)
+    now = utc_now()
+    opened = history.open_findings(w.tenant)
+    print(f"open findings ({len(opened)}):", file=stream)
+    for finding, since in opened:
+        print(f"  {_key(finding):<60} open {age(now - since)} (since {since:%Y-%m-%d})",
+              file=stream)
+    return EXIT_VERIFIED
+
+
+def _key(finding: Any) -> str:
+    return str(getattr(finding, "key", finding))
+
+
+def age(delta: timedelta) -> str:
+    """A person's way of saying how long: '3 days', '5 hours', '12 minutes'."""
+    seconds = max(int(delta.total_seconds()), 0)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return "moments"
+
+
+

@@ -1,0 +1,195 @@
+"""The seam between the command line and the browser flows: plain values in, records out.
+
+A sign-in or portal failure does not escape a verification run: `read_portal` turns it into
+incomplete collection records naming what happened, so evaluation reports the run inconclusive
+with that reason and the bundle is still written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from connector.commands.context import Wiring
+from connector.errors import (
+    ApiError,
+    ConfigError,
+    ConnectorError,
+    PageNotLoaded,
+    PortalError,
+    PortalUnavailable,
+    ReadOnlyViolation,
+    SessionExpired,
+    SignInError,
+    UiChanged,
+)
+from connector.models import (
+    ApiToken,
+    AuditEvent,
+    Collection,
+    CollectionError,
+    CollectionErrorKind,
+    DirectorySync,
+    Group,
+    MonitoredUser,
+    PortalUser,
+    Surface,
+    utc_now,
+)
+
+ALL_SURFACES: tuple[Surface, ...] = (
+    "user_monitoring", "portal_users", "groups", "audit_trail", "directory_sync", "api_tokens",
+)
+
+ERROR_KINDS: tuple[tuple[type[ConnectorError], CollectionErrorKind], ...] = (
+    (SignInError, CollectionErrorKind.SIGN_IN_FAILED),
+    (PortalUnavailable, CollectionErrorKind.MAINTENANCE),
+    (PageNotLoaded, CollectionErrorKind.PAGE_NOT_LOADED),
+    (SessionExpired, CollectionErrorKind.SESSION_EXPIRED),
+    (UiChanged, CollectionErrorKind.UI_CHANGED),
+    (ReadOnlyViolation, CollectionErrorKind.READ_ONLY_VIOLATION),
+    (ApiError, CollectionErrorKind.HTTP_ERROR),
+    (PortalError, CollectionErrorKind.PAGE_NOT_LOADED),
+)
+
+
+@dataclass(frozen=True)
+class PortalData:
+    """What a read produced, field names as in Snapshot (a flows PortalRead, or a failed read)."""
+
+    monitored_users: tuple[MonitoredUser, ...] = ()
+    portal_users: tuple[PortalUser, ...] = ()
+    groups: tuple[Group, ...] = ()
+    audit_events: tuple[AuditEvent, ...] = ()
+    directory_sync: DirectorySync | None = None
+    api_tokens: tuple[ApiToken, ...] = ()
+    collections: tuple[Collection, ...] = ()
+    failure: ConnectorError | None = field(default=None, compare=False)
+
+    def snapshot_fields(self) -> dict[str, Any]:
+        """The keyword arguments a Snapshot takes from this read."""
+        return {
+            "monitored_users": self.monitored_users, "portal_users": self.portal_users,
+            "groups": self.groups, "audit_events": self.audit_events,
+            "directory_sync": self.directory_sync, "api_tokens": self.api_tokens,
+            "collections": self.collections,
+        }
+
+
+def require_url(w: Wiring) -> str:
+    """The portal URL, or a configuration error naming the setting."""
+    if not w.portal.url:
+        raise ConfigError("no portal URL: set --portal-url, TESSIAN_PORTAL_URL or the tenant's "
+                          "portal_url in the TOML file")
+    return w.portal.url.rstrip("/")
+
+
+def credentials(w: Wiring) -> Any:
+    """flows' Credentials from the settings (the only place secrets are unwrapped)."""
+    from flows.sign_in import Credentials
+
+    p = w.portal
+    if not p.email:
+        raise ConfigError("no portal sign-in email: set --portal-email or TESSIAN_PORTAL_EMAIL")
+    if p.sso == "none" and p.password is None:
+        raise ConfigError("no portal password: set TESSIAN_PORTAL_PASSWORD (or --portal-password)")
+    return Credentials(
+        email=p.email,
+        password=_reveal(p.password),
+        totp_secret=_reveal(p.totp_secret),
+        sso=p.sso,
+        sso_username=p.sso_username,
+        sso_password=_reveal(p.sso_password),
+    )
+
+
+def browser_options(w: Wiring, trace_path: Path | None) -> Any:
+    """flows' BrowserOptions from the settings; `trace_path` when a trace is to be recorded."""
+    from flows.browser import BrowserOptions
+
+    b = w.browser
+    return BrowserOptions(
+        headless=not b.headed, slow_mo_ms=b.slow_mo_ms, executable=b.executable,
+        channel=b.channel, trace_path=trace_path if b.trace else None,
+        pause_on_failure=b.pause_on_failure, timeout_ms=b.timeout_ms,
+    )
+
+
+def read_options(w: Wiring, surfaces: tuple[Surface, ...] = ALL_SURFACES) -> Any:
+    """flows' ReadOptions from the settings."""
+    from flows.collect import ReadOptions
+
+    return ReadOptions(surfaces=surfaces, mode=w.portal.mode, api_token=_reveal(w.portal.api_token))
+
+
+@contextmanager
+def session(w: Wiring, evidence_dir: Path, trace_path: Path | None) -> Iterator[Any]:
+    """A signed-in, guarded portal session (SignInError/PortalError propagate)."""
+    from flows.session import portal_session
+
+    with portal_session(
+        require_url(w), credentials(w), options=browser_options(w, trace_path),
+        state_dir=w.state_dir / "sessions", evidence_dir=evidence_dir,
+        locator_overrides=w.portal.locator_overrides or None,
+    ) as s:
+        yield s
+
+
+def read_portal(w: Wiring, evidence_dir: Path, trace_path: Path | None) -> PortalData:
+    """Read every surface (DOM, API or both); a sign-in/portal failure becomes a failed read."""
+    try:
+        return _as_data(_read(w, evidence_dir, trace_path))
+    except (SignInError, PortalError, ApiError) as exc:
+        return failed_read(exc)
+
+
+def _read(w: Wiring, evidence_dir: Path, trace_path: Path | None) -> Any:
+    url, options = require_url(w), read_options(w)
+    if w.portal.mode == "api":
+        from flows.collect import collect_api
+
+        if w.portal.api_token is None:
+            raise ConfigError("--mode api needs an API token: set TESSIAN_API_TOKEN or --api-token")
+        return collect_api(url, _reveal(w.portal.api_token) or "", options)
+    from flows.collect import collect
+
+    with session(w, evidence_dir, trace_path) as s:
+        return collect(s, options)
+
+
+def _as_data(read: Any) -> PortalData:
+    names = ("monitored_users", "portal_users", "groups", "audit_events", "directory_sync",
+             "api_tokens", "collections")
+    return PortalData(**{n: getattr(read, n) for n in names})
+
+
+def failed_read(exc: ConnectorError, surfaces: tuple[Surface, ...] = ALL_SURFACES) -> PortalData:
+    """Incomplete collection records for `surfaces`, each carrying the failure as its error."""
+    kind = error_kind(exc)
+    now = utc_now()
+    error = CollectionError(kind=kind, message=f"{exc.message} ({exc.remedy})")
+    collections = tuple(
+        Collection(surface=s, source="dom", complete=False, errors=(error,), started_at=now,
+                   finished_at=now)
+        for s in surfaces
+    )
+    return PortalData(collections=collections, failure=exc)
+
+
+def error_kind(exc: ConnectorError) -> CollectionErrorKind:
+    """The collection-error kind of a flows/API failure."""
+    if isinstance(exc, ApiError) and exc.status == 429:
+        return CollectionErrorKind.RATE_LIMITED
+    if isinstance(exc, PortalUnavailable) and "maintenance" not in exc.message.lower():
+        return CollectionErrorKind.HTTP_ERROR
+    for cls, kind in ERROR_KINDS:
+        if isinstance(exc, cls):
+            return kind
+    return CollectionErrorKind.PAGE_NOT_LOADED
+
+
+def _reveal(secret: Any) -> str | None:
+    return secret.get_secret_value() if secret is not None else None

@@ -1,0 +1,122 @@
+"""`verify` and `debug`: collect + expected + evaluate + render, into one bundle, under the lock.
+
+History context goes into the snapshot before evaluation (so `report --from snapshot.json` is a
+pure re-evaluation), and the run is recorded in history afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+from urllib.parse import urlsplit
+
+from connector.bundle import (
+    Bundle,
+    create_bundle,
+    new_run_id,
+    tool_version,
+    write_run_meta,
+    write_snapshot,
+)
+from connector.cli import exit_code_for_verdict
+from connector.commands.context import Wiring, prepare
+from connector.commands.identities import read_identities
+from connector.commands.portal import read_portal, require_url
+from connector.commands.progress import Steps
+from connector.lock import tenant_lock
+from connector.models import Report, RunInfo, RunType, Snapshot, utc_now
+
+DEBUG_SLOW_MO_MS = 250
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Run `verify` (or `debug`, its headed, traced variant)."""
+    w = prepare(args)
+    if args.command == "debug":
+        return run_debug(w, headless=bool(getattr(args, "headless", False)))
+    return run_verify(w, run_type="scheduled", command="verify")
+
+
+def run_debug(w: Wiring, *, headless: bool, out: TextIO | None = None) -> int:
+    """verify, headed and slowed down, pausing on failure, with a trace kept in the bundle."""
+    slow = w.browser.slow_mo_ms or (0 if headless else DEBUG_SLOW_MO_MS)
+    w = w.with_browser(headed=not headless, slow_mo_ms=slow, trace=True, pause_on_failure=True)
+    return run_verify(w, run_type="debug", command="debug", out=out)
+
+
+def run_verify(w: Wiring, *, run_type: RunType, command: str, out: TextIO | None = None) -> int:
+    """The whole pipeline; returns the exit code of the report's verdict."""
+    out = out or sys.stdout
+    url = require_url(w)
+    run = RunInfo(run_id=new_run_id(), tool_version=tool_version(), tenant=w.tenant,
+                  portal_host=urlsplit(url).netloc, run_type=run_type, started_at=utc_now())
+    steps = Steps()
+    with tenant_lock(w.state_dir, w.tenant, run_id=run.run_id):
+        history = _history(w)
+        context = history.context(w.tenant)
+        with steps.step("Reading the identity source"):
+            identities = read_identities(w)
+        bundle = create_bundle(w.reports_dir, w.tenant, run.started_at, run.run_id)
+        try:
+            report = _collect_and_evaluate(w, run, bundle, steps, identities, context)
+        except BaseException as exc:
+            _record_failure(bundle, run, command, exc)
+            raise
+        history.record(report)
+        code = exit_code_for_verdict(report.verdict)
+        write_run_meta(bundle, report.run, report=report, exit_code=code, command=command,
+                       extra={"read_mode": w.portal.mode})
+    print_outcome(bundle, report, out, traced=w.browser.trace)
+    return code
+
+
+def _collect_and_evaluate(
+    w: Wiring, run: RunInfo, bundle: Bundle, steps: Steps, identities: object, context: object
+) -> Report:
+    from connector.reconcile import evaluate
+    from connector.report import render_bundle
+
+    with steps.step("Signing in and reading the portal"):
+        data = read_portal(w, bundle.evidence, bundle.trace_path if w.browser.trace else None)
+    snapshot = Snapshot.model_validate({
+        "run": replace_run(run, finished_at=utc_now()), **data.snapshot_fields(),
+        "identity_source": identities, "history": context,
+    })
+    write_snapshot(bundle, snapshot)
+    with steps.step("Evaluating and writing the report"):
+        report = evaluate(snapshot, w.policy)
+        render_bundle(report, bundle.root)
+    return report
+
+
+def replace_run(run: RunInfo, **changes: object) -> RunInfo:
+    """A copy of a frozen RunInfo with some fields changed (validated again)."""
+    return RunInfo.model_validate({**run.model_dump(), **changes})
+
+
+def _history(w: Wiring) -> object:
+    from connector.history import History
+
+    w.state_dir.mkdir(parents=True, exist_ok=True)
+    return History(w.history_path)
+
+
+def _record_failure(bundle: Bundle, run: RunInfo, command: str, exc: BaseException) -> None:
+    from connector.cli import exit_code_for_error
+
+    write_run_meta(bundle, run, report=None, exit_code=exit_code_for_error(exc), command=command,
+                   extra={"error": type(exc).__name__})
+
+
+def print_outcome(bundle: Bundle, report: Report, out: TextIO, *, traced: bool = False) -> None:
+    """Where the bundle is (report.html first), the verdict and, when inconclusive, why."""
+    print(bundle.html_path, file=out)
+    print(f"bundle:  {bundle.root}", file=out)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()) if v)
+    print(f"verdict: {report.verdict}" + (f" ({counts})" if counts else ""), file=out)
+    for reason in report.reasons:
+        print(f"reason:  {reason.reason.value}: {reason.message}", file=out)
+    if traced and bundle.trace_path.exists():
+        print(f"trace:   playwright show-trace {bundle.trace_path}", file=out)
+
