@@ -1,0 +1,73 @@
+"""report.html: one self-contained page (inline CSS, JS and SVG; images as data URIs; no network).
+
+A Content-Security-Policy pins the page's only script and stylesheet by hash, so even if some
+value escaped escaping, no injected script or style could run, and nothing can be fetched.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from functools import partial
+from importlib.resources import files
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from connector.models import Report
+
+from ._evidence import evidence
+from ._html_view import build_view
+from ._text import surface_label
+from ._trend import trend_points, trend_svg
+
+
+def render_html(report: Report, evidence_root: Path | None = None) -> str:
+    """The report as one HTML page; evidence under `evidence_root` is embedded as thumbnails."""
+    css, js = _asset("report.css"), _asset("report.js")
+    points = trend_points(report)
+    return _environment().get_template("report.html.j2").render(
+        r=report,
+        v=build_view(report, evidence_root),
+        css=Markup(css),
+        js=Markup(js),
+        csp=_csp(css, js),
+        trend=trend_svg(points) if len(points) > 1 else None,
+        trend_points=points,
+        evidence=partial(evidence, root=evidence_root),
+    )
+
+
+def _environment() -> Environment:
+    """A Jinja2 environment that escapes everything and fails on a missing name."""
+    env = Environment(
+        loader=PackageLoader("connector.report", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["surface"] = surface_label
+    return env
+
+
+def _asset(name: str) -> str:
+    """A static file of the templates folder (trusted: shipped with the package)."""
+    return (files("connector.report") / "templates" / name).read_text(encoding="utf-8")
+
+
+def _csp(css: str, js: str) -> str:
+    """The page's Content-Security-Policy: inline assets by hash, images only as data URIs."""
+    return (
+        "default-src 'none'; img-src data:; "
+        f"style-src {_hash(css)}; script-src {_hash(js)}; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
+def _hash(text: str) -> str:
+    """A CSP source expression for an inline element's exact content."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
