@@ -1,0 +1,83 @@
+"""Doctor: open every page of the portal and compare it with its page object's fingerprint.
+
+Each page gets a `PageCheck`: ok, or the locator (override key) that no longer matches, with a
+screenshot (data rows and banner masked) and the page's ARIA snapshot saved as evidence, so an
+operator can re-point a locator with an override without reading code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+
+from connector.errors import PortalError, SessionExpired, UiChanged
+from connector.models import PageCheck
+from flows.pages.api_tokens import ApiTokensPage
+from flows.pages.audit_trail import AuditTrailPage
+from flows.pages.base import BasePage
+from flows.pages.dashboard import DashboardPage
+from flows.pages.directory_sync import DirectorySyncPage
+from flows.pages.groups import GroupsPage
+from flows.pages.portal_users import PortalUsersPage
+from flows.pages.user_monitoring import UserMonitoringPage
+from flows.session import PortalSession, private_dir
+
+log = logging.getLogger(__name__)
+
+PageFactory = Callable[[PortalSession], BasePage]
+DEFAULT_PAGES: tuple[PageFactory, ...] = (
+    DashboardPage, UserMonitoringPage, PortalUsersPage, GroupsPage, AuditTrailPage,
+    DirectorySyncPage, ApiTokensPage,
+)
+
+
+def doctor(
+    session: PortalSession, evidence_dir: Path, pages: Sequence[PageFactory] | None = None
+) -> list[PageCheck]:
+    """Check every page (default: all pages of portal-model.md) and return one check per page."""
+    private_dir(evidence_dir)
+    return [check_page(session, factory(session), evidence_dir) for factory in pages or DEFAULT_PAGES]
+
+
+def check_page(session: PortalSession, page: BasePage, evidence_dir: Path) -> PageCheck:
+    """Open one page and compare it with its fingerprint."""
+    url = session.url(page.PATH)
+    try:
+        page.goto(page.PATH)
+        page.check_fingerprint()
+    except SessionExpired:
+        raise  # not a page problem: the whole doctor run cannot go on
+    except UiChanged as exc:
+        return _failed(session.page, page.NAME, url, evidence_dir, exc.locator, exc.message)
+    except PortalError as exc:
+        return _failed(session.page, page.NAME, url, evidence_dir, None, exc.message)
+    log.info("doctor: %s matches its fingerprint", page.NAME)
+    return PageCheck(page=page.NAME, url=url, ok=True, message="matches its fingerprint")
+
+
+def _failed(page: Page, name: str, url: str, evidence_dir: Path, locator: str | None,
+            message: str) -> PageCheck:
+    log.warning("doctor: %s does not match: %s", name, message)
+    shot, aria = _evidence(page, name, evidence_dir)
+    return PageCheck(page=name, url=url, ok=False, failed_locator=locator, message=message,
+                     screenshot=shot, aria_snapshot=aria)
+
+
+def _evidence(page: Page, name: str, evidence_dir: Path) -> tuple[str | None, str | None]:
+    """A masked screenshot and the ARIA snapshot of the page's body, as files (0600)."""
+    shot, aria = evidence_dir / f"doctor-{name}.png", evidence_dir / f"doctor-{name}.aria.yml"
+    data_rows = page.get_by_role("row").filter(has=page.get_by_role("cell"))
+    try:
+        page.screenshot(path=shot, full_page=True, mask=[data_rows, page.get_by_role("banner")],
+                        animations="disabled")
+        shot.chmod(0o600)
+        aria.write_text(page.locator("body").aria_snapshot(), encoding="utf-8")
+        aria.chmod(0o600)
+    except PlaywrightError as exc:
+        log.warning("doctor: no evidence for %s: %s", name, exc.message)
+        return (str(shot) if shot.exists() else None), None
+    return str(shot), str(aria)

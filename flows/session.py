@@ -1,0 +1,258 @@
+"""A signed-in portal session: browser, guarded context, saved session reuse, one re-sign-in.
+
+`portal_session` is the seam between the connector and Playwright: Playwright errors leaving it
+become connector errors (`raise … from exc`). The storage state (cookies) is saved after each
+sign-in to the state folder (0600 in a 0700 folder) and reused next time, once an authenticated
+page has loaded with it. A session that expires mid-run is signed in again once; the next expiry
+raises SessionExpired. Tracing starts after sign-in, pauses around a re-sign-in, and a traced
+session is signed out at the end (a trace holds cookies).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from connector.errors import (
+    BrowserError,
+    ConnectorError,
+    PageNotLoaded,
+    PortalError,
+    PortalUnavailable,
+    SessionExpired,
+)
+from flows.browser import BrowserOptions, ReadOnlyGuard, Violation, launch, new_context
+from flows.pages.login import LoginPage
+from flows.sign_in import Credentials, SignInFlow, _private_write, account_key
+
+log = logging.getLogger(__name__)
+
+CHECK_PATH = "/0/dashboard"  # the authenticated page that proves a saved session still works
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) and make it owner-only (0700)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+    return path
+
+
+@dataclass
+class Tracer:
+    """Playwright tracing that never records a sign-in: paused around each one."""
+
+    context: BrowserContext
+    path: Path
+    parts: list[Path] = field(default_factory=list)
+    running: bool = False
+
+    def start(self) -> None:
+        """Start (or resume) recording."""
+        self.context.tracing.start(screenshots=True, snapshots=True, sources=False)
+        self.running = True
+
+    def pause(self) -> None:
+        """Save what was recorded so far as a numbered part and stop recording."""
+        if self.running:
+            part = self.path.with_name(f"{self.path.stem}-part{len(self.parts) + 1}{self.path.suffix}")
+            self.context.tracing.stop(path=part)
+            self.parts.append(part)
+            self.running = False
+
+    def stop(self) -> None:
+        """Write the final trace file."""
+        if self.running:
+            self.context.tracing.stop(path=self.path)
+            self.running = False
+            os.chmod(self.path, 0o600)
+
+
+@dataclass
+class PortalSession:
+    """A signed-in page of one tenant, navigated through `goto` so that expiry is handled."""
+
+    page: Page
+    context: BrowserContext
+    base_url: str
+    credentials: Credentials = field(repr=False)
+    guard: ReadOnlyGuard
+    state_file: Path
+    options: BrowserOptions
+    locator_overrides: Mapping[str, str] = field(default_factory=dict)
+    evidence_dir: Path | None = None
+    sign_in_count: int = 0
+    re_sign_ins: int = 0
+    max_re_sign_ins: int = 1
+    tracer: Tracer | None = None
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Requests the read-only guard blocked (each one is a bug to report)."""
+        return self.guard.violations
+
+    @property
+    def host(self) -> str:
+        """The portal's host[:port]."""
+        return urlsplit(self.base_url).netloc
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a portal path."""
+        return path if "://" in path else f"{self.base_url.rstrip('/')}/{path.lstrip('/')}"
+
+    def on_login_page(self) -> bool:
+        """True when the page shows the portal's sign-in page (the session ended)."""
+        parts = urlsplit(self.page.url)
+        return parts.netloc == self.host and parts.path.startswith(LoginPage.PATH)
+
+    def goto(self, path: str) -> Response | None:
+        """Open a portal path; sign in again once if the session expired, else SessionExpired."""
+        response = self._navigate(path)
+        if not self.on_login_page():
+            return response
+        if self.re_sign_ins >= self.max_re_sign_ins:
+            raise SessionExpired(f"The session ended again at {urlsplit(path).path}; "
+                                 f"already signed in again {self.re_sign_ins} time(s).")
+        self.re_sign_ins += 1
+        log.warning("session expired at %s; signing in again", urlsplit(path).path)
+        self.sign_in(next_path=path)
+        response = self._navigate(path)
+        if self.on_login_page():
+            raise SessionExpired(f"Signed in again, but {urlsplit(path).path} still asks to sign in.")
+        return response
+
+    def _navigate(self, path: str) -> Response | None:
+        try:
+            return self.page.goto(self.url(path))
+        except PlaywrightTimeout as exc:
+            raise PageNotLoaded(f"{urlsplit(path).path} did not load in time") from exc
+        except PlaywrightError as exc:
+            raise PortalUnavailable(f"{urlsplit(path).path} could not be loaded: {exc.message}") from exc
+
+    def sign_in(self, next_path: str = CHECK_PATH) -> None:
+        """Run the sign-in flow (tracing paused) and save the new storage state."""
+        if self.tracer:
+            self.tracer.pause()
+        self.sign_in_count += 1
+        SignInFlow(self.page, self.base_url, self.credentials, self.guard, self.state_file.parent,
+                   dict(self.locator_overrides), timeout_ms=self.options.timeout_ms).run(next_path)
+        self.save_state()
+        if self.tracer:
+            self.tracer.start()
+
+    def save_state(self) -> None:
+        """Save cookies and local storage for the next run (0600)."""
+        _private_write(self.state_file, json.dumps(self.context.storage_state()))
+
+    def sign_out(self) -> None:
+        """Sign out through the banner (a traced session must not leave a live cookie behind)."""
+        with self.guard.sign_in_window():
+            self._navigate(CHECK_PATH)
+            if LoginPage(self.page, self.locator_overrides).sign_out():
+                self.page.wait_for_load_state()
+        self.state_file.unlink(missing_ok=True)  # its cookie is dead now
+
+
+def _state_file(state_dir: Path, base_url: str, email: str) -> Path:
+    return state_dir / f"storage-{account_key(urlsplit(base_url).netloc + '|' + email)}.json"
+
+
+def _saved_session_works(session: PortalSession) -> bool:
+    session._navigate(CHECK_PATH)
+    login = LoginPage(session.page, session.locator_overrides)
+    works = not session.on_login_page() and login.wait_signed_in(timeout_ms=5_000)
+    log.info("saved session %s", "reused" if works else "no longer valid; signing in")
+    return works
+
+
+def _open_context(
+    stack: ExitStack, browser: Browser, guard: ReadOnlyGuard, options: BrowserOptions,
+    state_file: Path,
+) -> tuple[BrowserContext, Path | None]:
+    saved = state_file if state_file.exists() else None
+    try:
+        context = new_context(browser, guard, options, saved)
+    except BrowserError:
+        if saved is None:
+            raise
+        log.warning("saved session file unreadable; signing in afresh")
+        state_file.unlink(missing_ok=True)
+        saved, context = None, new_context(browser, guard, options, None)
+    stack.callback(context.close)
+    return context, saved
+
+
+def _start(stack: ExitStack, base_url: str, credentials: Credentials, options: BrowserOptions,
+           state_dir: Path, evidence_dir: Path | None,
+           overrides: Mapping[str, str] | None) -> PortalSession:
+    playwright = stack.enter_context(sync_playwright())
+    browser = launch(playwright, options)
+    stack.callback(browser.close)
+    guard = ReadOnlyGuard(urlsplit(base_url).netloc)
+    state_file = _state_file(private_dir(state_dir), base_url, credentials.email)
+    context, saved = _open_context(stack, browser, guard, options, state_file)
+    session = PortalSession(context.new_page(), context, base_url.rstrip("/"), credentials, guard,
+                            state_file, options, dict(overrides or {}),
+                            private_dir(evidence_dir) if evidence_dir else None)
+    if saved is None or not _saved_session_works(session):
+        context.clear_cookies()
+        session.sign_in()
+    if options.trace_path:
+        session.tracer = Tracer(context, options.trace_path)
+        session.tracer.start()
+    return session
+
+
+def _finish(session: PortalSession) -> None:
+    if not (session.tracer and session.tracer.running):
+        return
+    try:
+        session.sign_out()
+    except (ConnectorError, PlaywrightError) as exc:
+        log.warning("could not sign out at the end of a traced session (%s); the trace's "
+                    "cookie may stay valid until the portal expires it", type(exc).__name__)
+    session.tracer.stop()
+
+
+def _translate(exc: PlaywrightError) -> PortalError:
+    if isinstance(exc, PlaywrightTimeout):
+        return PageNotLoaded(f"The portal did not respond in time: {exc.message}")
+    return PortalError(f"Browser error: {exc.message}")
+
+
+@contextmanager
+def portal_session(
+    base_url: str,
+    credentials: Credentials,
+    *,
+    options: BrowserOptions,
+    state_dir: Path,
+    evidence_dir: Path | None = None,
+    locator_overrides: Mapping[str, str] | None = None,
+) -> Iterator[PortalSession]:
+    """A signed-in session of one tenant; everything is closed (and a trace written) on exit."""
+    try:
+        with ExitStack() as stack:
+            session = _start(stack, base_url, credentials, options, Path(state_dir), evidence_dir,
+                             locator_overrides)
+            try:
+                yield session
+            except BaseException:
+                if options.pause_on_failure and not options.headless:
+                    session.page.pause()  # headed debugging: inspect the page before it closes
+                raise
+            finally:
+                _finish(session)
+    except ConnectorError:
+        raise
+    except PlaywrightError as exc:
+        raise _translate(exc) from exc

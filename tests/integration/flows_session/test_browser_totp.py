@@ -1,0 +1,86 @@
+"""Browser discovery/launch errors and the TOTP source's timing rules (no portal needed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyotp
+import pytest
+from playwright.sync_api import sync_playwright
+
+from connector.errors import BrowserError
+from flows.browser import BrowserOptions, find_chromium, launch, launch_args
+from flows.sign_in import Clock, Credentials, TotpSource
+
+SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+class FakeClock:
+    """A clock that only moves when the code under test sleeps."""
+
+    def __init__(self, now: float) -> None:
+        self.t, self.slept = now, 0.0
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += seconds
+        self.slept += seconds
+
+    def clock(self) -> Clock:
+        return Clock(now=self.now, sleep=self.sleep)
+
+
+def test_find_chromium_prefers_explicit_and_rejects_missing(tmp_path: Path) -> None:
+    """An explicit executable that does not exist gives None; PATH discovery finds one here."""
+    assert find_chromium(str(tmp_path / "no-such-chrome")) is None
+    assert find_chromium() is not None  # /usr/bin/chromium on this machine
+
+
+def test_launch_with_missing_executable_names_the_remedy(tmp_path: Path) -> None:
+    """No browser found -> BrowserError whose remedy says how to install one."""
+    with sync_playwright() as pw, pytest.raises(BrowserError) as err:
+        launch(pw, BrowserOptions(executable=str(tmp_path / "nope")))
+    assert "playwright install chromium" in err.value.remedy
+    assert str(tmp_path / "nope") in err.value.message
+
+
+def test_launch_args_are_the_quiet_set() -> None:
+    """The launch flags include the background-noise switches (and --no-sandbox as root)."""
+    args = launch_args()
+    assert {"--disable-gpu", "--disable-sync", "--disable-component-update"} <= set(args)
+
+
+def test_credentials_repr_hides_secrets() -> None:
+    """repr(Credentials) never shows the password, seed or SSO password."""
+    text = repr(Credentials("a@x.example", "hunter2-pw", SEED, "okta", None, "sso-pw-9"))
+    assert "hunter2-pw" not in text and SEED not in text and "sso-pw-9" not in text
+
+
+def test_totp_waits_for_next_window_when_code_about_to_expire(tmp_path: Path) -> None:
+    """With < 5 s left in the window, the code of the next window is used, after waiting."""
+    fake = FakeClock(30 * 1000 + 27.0)  # 3 s left
+    code = TotpSource(SEED, tmp_path / "m.json", fake.clock()).next_code()
+    assert fake.slept == pytest.approx(3.05, abs=0.01)
+    assert code == pyotp.TOTP(SEED).at(30 * 1001)
+
+
+def test_totp_uses_current_window_when_enough_time_left(tmp_path: Path) -> None:
+    """With >= 5 s left the current window's code is used at once."""
+    fake = FakeClock(30 * 1000 + 10.0)
+    code = TotpSource(SEED, tmp_path / "m.json", fake.clock()).next_code()
+    assert fake.slept == 0 and code == pyotp.TOTP(SEED).at(30 * 1000)
+
+
+def test_totp_never_reuses_a_window_even_across_runs(tmp_path: Path) -> None:
+    """A second code in the same window waits for the next one; the memory file says why."""
+    memory = tmp_path / "state" / "m.json"
+    fake = FakeClock(30 * 1000 + 1.0)
+    first = TotpSource(SEED, memory, fake.clock()).next_code()
+    second = TotpSource(SEED, memory, fake.clock()).next_code()  # a new run, same state dir
+    assert first != second
+    assert json.loads(memory.read_text())["window"] == 1001
+    assert memory.stat().st_mode & 0o777 == 0o600
+    assert SEED not in memory.read_text()
