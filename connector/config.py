@@ -1,0 +1,268 @@
+"""Settings: command line > environment > `.env` > TOML file > defaults (pydantic-settings).
+
+Environment variables are `TESSIAN_<SETTING>` (e.g. `TESSIAN_PORTAL_PASSWORD`,
+`TESSIAN_GRACE_PERIOD`); Okta and Entra settings also answer to `OKTA_<X>` / `ENTRA_<X>`
+(e.g. `OKTA_API_TOKEN`, `ENTRA_CLIENT_SECRET`). The TOML file holds shared settings at the top
+and one `[tenants.NAME]` table per tenant (see `connector.config_file`). Every secret is a
+`SecretStr`. A bad setting raises one `ConfigError` naming it; nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+
+from connector.allowlist import read_exceptions
+from connector.config_file import read_config_file
+from connector.errors import ConfigError
+from connector.models import Policy, Severity
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhms])")
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+_TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _alt(name: str, default: Any = None, **kw: Any) -> Any:
+    """A provider field readable as TESSIAN_<NAME> or <NAME> (e.g. OKTA_API_TOKEN)."""
+    return Field(default=default, validation_alias=AliasChoices(f"tessian_{name}", name), **kw)
+
+
+CommaList = Annotated[tuple[str, ...], NoDecode]
+StrMap = Annotated[dict[str, str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Every setting of the connector for one tenant."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TESSIAN_", extra="forbid", frozen=True, validate_default=True,
+        populate_by_name=True, env_ignore_empty=True, case_sensitive=False,
+    )
+
+    # Set on the per-call subclass made by `load_settings` (a class value, never a global).
+    toml_values: ClassVar[Mapping[str, Any]] = {}
+
+    tenant: str = "default"
+    # portal and credentials
+    portal_url: str | None = None
+    portal_email: str | None = None
+    portal_password: SecretStr | None = None
+    portal_totp_secret: SecretStr | None = None
+    portal_sso: Literal["none", "okta", "entra"] = "none"
+    portal_sso_username: str | None = None
+    portal_sso_password: SecretStr | None = None
+    api_token: SecretStr | None = None
+    mode: Literal["dom", "api", "cross-check"] = "dom"
+    page_size: int = Field(default=250, ge=1)
+    # policy
+    grace_period: timedelta = timedelta(hours=24)
+    in_scope_domains: CommaList = ()
+    domain_map: StrMap = Field(default_factory=dict)
+    exceptions_file: Path | None = None
+    fail_level: Severity = Severity.LOW
+    shrink_guard_share: float = Field(default=0.2, ge=0.0, le=1.0)
+    # browser
+    browser_headless: bool = True
+    browser_slow_mo_ms: int = Field(default=0, ge=0)
+    browser_executable: str | None = None
+    browser_channel: str | None = None
+    browser_timeout_ms: int = Field(default=15_000, gt=0)
+    browser_trace: bool = False
+    browser_pause_on_failure: bool = False
+    locator_overrides: StrMap = Field(default_factory=dict)
+    run_timeout_s: int = Field(default=1800, gt=0)
+    # paths
+    state_dir: Path = Path(".state")
+    reports_dir: Path = Path("reports")
+    # identity source
+    idp: Literal["okta", "entra", "file"] | None = None
+    idp_file: Path | None = None
+    okta_org_url: str | None = _alt("okta_org_url")
+    okta_app_id: str | None = _alt("okta_app_id")
+    okta_portal_app_id: str | None = _alt("okta_portal_app_id")
+    okta_group_id: str | None = _alt("okta_group_id")
+    okta_portal_group_id: str | None = _alt("okta_portal_group_id")
+    okta_api_token: SecretStr | None = _alt("okta_api_token")
+    okta_client_id: str | None = _alt("okta_client_id")
+    okta_private_key: SecretStr | None = _alt("okta_private_key")
+    okta_private_key_file: Path | None = _alt("okta_private_key_file")
+    okta_scopes: CommaList = _alt(
+        "okta_scopes", ("okta.users.read", "okta.apps.read", "okta.groups.read", "okta.logs.read"))
+    okta_logs_since_days: int | None = _alt("okta_logs_since_days", None, ge=1)
+    entra_tenant_id: str | None = _alt("entra_tenant_id")
+    entra_client_id: str | None = _alt("entra_client_id")
+    entra_client_secret: SecretStr | None = _alt("entra_client_secret")
+    entra_certificate_path: Path | None = _alt("entra_certificate_path")
+    entra_app_id: str | None = _alt("entra_app_id")
+    entra_portal_app_id: str | None = _alt("entra_portal_app_id")
+    entra_graph_url: str | None = _alt("entra_graph_url")
+    entra_authority_url: str | None = _alt("entra_authority_url")
+
+    @field_validator("tenant")
+    @classmethod
+    def _tenant_name(cls, value: str) -> str:
+        if not _TENANT.match(value):
+            raise ValueError("use letters, digits, '.', '_' or '-' (it names folders)")
+        return value
+
+    @field_validator("grace_period", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("grace_period")
+    @classmethod
+    def _not_negative(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("must not be negative")
+        return value
+
+    @field_validator("in_scope_domains", "okta_scopes", mode="before")
+    @classmethod
+    def _list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(v for v in re.split(r"[,\s]+", value) if v)
+        return value
+
+    @field_validator("in_scope_domains")
+    @classmethod
+    def _domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(d.strip().casefold().lstrip("@") for d in value)
+
+    @field_validator("domain_map", "locator_overrides", mode="before")
+    @classmethod
+    def _mapping(cls, value: Any) -> Any:
+        return parse_mapping(value) if isinstance(value, str) else value
+
+    @field_validator("shrink_guard_share", mode="before")
+    @classmethod
+    def _share(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            return float(value.strip()[:-1]) / 100
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """CLI (init) > environment > .env > TOML (a subclass made by load_settings) > defaults."""
+        toml = InitSettingsSource(settings_cls, dict(cls.toml_values))
+        return (init_settings, env_settings, dotenv_settings, toml)
+
+    def policy(self) -> Policy:
+        """The evaluation policy, with the exceptions file read and validated."""
+        rules = read_exceptions(self.exceptions_file) if self.exceptions_file else ()
+        try:
+            return Policy(grace_period=self.grace_period, in_scope_domains=self.in_scope_domains,
+                          domain_map={k.casefold(): v.casefold() for k, v in self.domain_map.items()},
+                          exceptions=rules, fail_level=self.fail_level,
+                          shrink_guard_share=self.shrink_guard_share)
+        except ValidationError as exc:  # pragma: no cover - Settings validates the same bounds
+            raise ConfigError(f"invalid policy: {exc.errors()[0]['msg']}") from exc
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings as JSON-ready values, secrets shown as '**********' (for `config show`)."""
+        return self.model_dump(mode="json")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'24h', '3d', '90m', '1d12h', '2w', '45s' (or ISO-8601 'PT24H', left to pydantic)."""
+    value = text.strip().casefold()
+    if value.startswith("p"):
+        return value  # type: ignore[return-value] - pydantic parses ISO-8601 durations
+    parts = _DURATION.findall(value)
+    if not parts or _DURATION.sub("", value).strip():
+        raise ValueError(f"cannot read {text!r} as a duration; use e.g. 24h, 3d, 90m or 1d12h")
+    return sum((timedelta(**{_UNITS[unit]: float(n)}) for n, unit in parts), timedelta(0))
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """'a=b,c=d' (or a JSON object) as a dict, for environment variables and flags."""
+    import json
+
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        return json.loads(stripped)  # type: ignore[no-any-return]
+    pairs = [p for p in re.split(r"[,\n]+", stripped) if p.strip()]
+    if not all("=" in p for p in pairs):
+        raise ValueError("use key=value pairs separated by commas, or a JSON object")
+    return {k.strip(): v.strip() for k, v in (p.split("=", 1) for p in pairs)}
+
+
+def load_settings(
+    cli: Mapping[str, object],
+    *,
+    config_file: Path | None,
+    env_file: Path | None,
+    tenant: str | None,
+) -> Settings:
+    """Load one tenant's settings from every layer; any problem is one ConfigError.
+
+    `cli` maps setting names to values given on the command line (None values are ignored, so
+    argparse defaults of None let lower layers show through). `env_file` None reads no `.env`;
+    a path that does not exist is ignored. `tenant` None falls back to TESSIAN_TENANT, then to
+    the file's `default_tenant`, then to its only tenant.
+    """
+    unknown = sorted(set(cli) - set(Settings.model_fields))
+    if unknown:
+        raise ConfigError(f"unknown setting '{unknown[0]}' given on the command line")
+    chosen = tenant or os.environ.get("TESSIAN_TENANT") or None
+    name, file_values = read_config_file(config_file, chosen, set(Settings.model_fields))
+    loader = type("Settings", (Settings,), {"toml_values": file_values})
+    given = {k: v for k, v in cli.items() if v is not None}
+    given["tenant"] = name
+    try:
+        return loader(_env_file=env_file, **given)  # type: ignore[no-any-return]
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc)) from None
+    except SettingsError as exc:
+        raise ConfigError(f"invalid setting: {exc}") from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One readable line per bad setting: its name, where it can be set, and what is wrong."""
+    parts = []
+    for error in exc.errors(include_url=False):
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        if error["type"] == "extra_forbidden":
+            parts.append(f"unknown setting '{name}' (check its spelling in the .env or TOML file)")
+            continue
+        field = name.removeprefix("tessian_") if name.startswith("tessian_") else name
+        parts.append(f"setting '{field}' ({where_to_set(field)}): {_message(error)}")
+    return "; ".join(parts)
+
+
+def where_to_set(field: str) -> str:
+    """Where a setting can be given, for error messages."""
+    env = f"TESSIAN_{field.upper()}"
+    if field.startswith(("okta_", "entra_")):
+        env += f" or {field.upper()}"
+    return f"flag, {env}, or '{field}' in the TOML file"
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
+    secrets = {n for n, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)}
+    if isinstance(value, str | int | float) and not secrets & {str(x) for x in error["loc"]}:
+        message += f" (got {value!r})"  # never echo a secret's value
+    return message
