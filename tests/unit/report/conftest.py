@@ -232,3 +232,9 @@ def empty_report() -> Report:
 def sample_reports() -> dict[str, Report]:
     """All three sample reports by name (the golden-file folder names)."""
     return {"full": make_full(), "inconclusive": make_inconclusive(), "empty": make_empty()}
+
+
+@pytest.fixture
+def evidence_root() -> Path:
+    """The bundle directory of the sample reports (holds evidence/missing-dave.png etc.)."""
+    return DATA
