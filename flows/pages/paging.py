@@ -1,0 +1,245 @@
+"""Read every page of a list page and prove the read complete, or say why it is not.
+
+The proof: the rows read (distinct, none twice) equal the status line's total, and the total did
+not move while the pages were read. Transient failures (5xx, maintenance, a page that did not
+load, a page that rendered short) are retried a bounded number of times; a session that expired
+is signed in again by the session on the next navigation and reading resumes at the same page.
+Everything that happened is recorded in the `Collection`; nothing is papered over.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar, Generic, TypeVar
+
+from connector.errors import (
+    PageNotLoaded,
+    PortalError,
+    PortalUnavailable,
+    SessionExpired,
+    UiChanged,
+)
+from connector.models import Collection, CollectionError, CollectionErrorKind, Surface, utc_now
+from flows.pages.base import (
+    DataLoadFailed,
+    Maintenance,
+    PageIncomplete,
+    RateLimitedPage,
+    RowParseError,
+    ServerError,
+    SignedOut,
+)
+from flows.pages.listing import ListPage
+from flows.table import StatusLine, TableReadFailed
+
+T = TypeVar("T")
+K = CollectionErrorKind
+# PortalUnavailable covers Maintenance, ServerError, RateLimitedPage, DataLoadFailed and a network
+# failure of the navigation itself.
+_TRANSIENT = (PortalUnavailable, PageNotLoaded, PageIncomplete, SignedOut, TableReadFailed)
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How often and how patiently to retry a transient failure of one page."""
+
+    attempts: int = 3  # tries per page, the first included
+    backoff_s: float = 0.5  # wait before retry n: backoff_s * n
+    restarts: int = 1  # full re-reads allowed when the total moves mid-read
+
+
+@dataclass
+class ListRead(Generic[T]):
+    """The records of one list read and the health record that says how far to trust them."""
+
+    records: list[T]
+    collection: Collection
+
+
+@dataclass
+class _State(Generic[T]):
+    records: dict[str, T] = field(default_factory=dict)
+    duplicates: list[str] = field(default_factory=list)
+    errors: list[CollectionError] = field(default_factory=list)
+    total: int | None = None
+    pages: int = 0
+
+
+def read_list(
+    page: ListPage[T],
+    surface: Surface,
+    *,
+    query: Mapping[str, str] | None = None,
+    page_size: int = 250,
+    retry: Retry | None = None,
+) -> ListRead[T]:
+    """Read every page of `page` (with `query`), returning records and their Collection."""
+    retry = retry or Retry()
+    started = utc_now()
+    state: _State[T] = _State()
+    for attempt in range(retry.restarts + 1):
+        state = _State(errors=state.errors)
+        moved = _read_pages(page, state, query or {}, page_size, retry)
+        if not moved:
+            break
+        final = attempt == retry.restarts
+        state.errors.append(_error(K.TOTAL_CHANGED, moved, fatal=final, page=state.pages + 1))
+    return ListRead(list(state.records.values()), _collection(surface, state, started))
+
+
+class IncompleteRead(PortalError):
+    """`read_all`/`search` could not prove the list complete; `.collection` says why."""
+
+    def __init__(self, collection: Collection) -> None:
+        reasons = "; ".join(e.message for e in collection.errors if e.fatal)
+        super().__init__(f"{collection.surface}: incomplete read: {reasons}")
+        self.collection = collection
+
+
+class ReadablePage(ListPage[T]):
+    """A list page that reads itself completely: `read`, `read_all`, `search`."""
+
+    SURFACE: ClassVar[Surface]
+
+    def read(self, query: Mapping[str, str] | None = None, *, page_size: int = 250,
+             retry: Retry | None = None) -> ListRead[T]:
+        """Every row (matching `query`), with the health record of the read."""
+        return read_list(self, self.SURFACE, query=query, page_size=page_size, retry=retry)
+
+    def read_all(self, query: Mapping[str, str] | None = None) -> list[T]:
+        """Every row; raises IncompleteRead when completeness cannot be proven."""
+        read = self.read(query)
+        if not read.collection.complete:
+            raise IncompleteRead(read.collection)
+        return read.records
+
+    def search(self, text: str) -> list[T]:
+        """Type `text` in the search box as an admin would and read every matching row."""
+        return self.read_all(self.search_state(text))
+
+    def search_state(self, text: str, wait_s: float = 3.0) -> dict[str, str]:
+        """Search through the search box; return the URL state it leads to (else `q`)."""
+        self.load_page(1, 25)
+        box = self.locator("search")
+        box.fill(text)
+        box.press("Enter")
+        return self.wait_for_state(text, wait_s) or {"q": text}
+
+
+def _read_pages(
+    page: ListPage[T], state: _State[T], query: Mapping[str, str], size: int, retry: Retry
+) -> str | None:
+    """Read pages into `state`; return a message when the total moved (caller restarts)."""
+    page_no = 1
+    while True:
+        loaded = _load_with_retries(page, state, page_no, query, size, retry)
+        if loaded is None:
+            return None
+        status, records = loaded
+        if state.total is not None and status.total != state.total:
+            return f"the total changed from {state.total:,} to {status.total:,} on page {page_no}"
+        state.total = status.total
+        _add(page, state, records, page_no)
+        if status.last >= status.total:
+            return None
+        page_no += 1
+
+
+def _load_with_retries(
+    page: ListPage[T], state: _State[T], page_no: int, query: Mapping[str, str], size: int,
+    retry: Retry,
+) -> tuple[StatusLine, list[T]] | None:
+    """One page, retried on transient failures; None (with a fatal error recorded) on failure."""
+    for attempt in range(1, retry.attempts + 1):
+        signed_in = getattr(page.session, "sign_in_count", 0)
+        try:
+            status = page.load_page(page_no, size, query)
+            records = page.read_rows(status)
+        except _TRANSIENT as exc:
+            if attempt == retry.attempts:
+                state.errors.append(_error(kind_of(exc), _msg(exc, attempt), page=page_no))
+                return None
+            state.errors.append(_error(kind_of(exc), _msg(exc, attempt), fatal=False, page=page_no))
+            time.sleep(retry.backoff_s * attempt)
+            continue
+        except (UiChanged, SessionExpired, RowParseError, PortalError) as exc:
+            state.errors.append(_error(kind_of(exc), str(exc), page=page_no))
+            return None
+        finally:
+            _note_resign(page, state, signed_in, page_no)
+        return status, records
+    return None
+
+
+def _note_resign(page: ListPage[T], state: _State[T], before: int, page_no: int) -> None:
+    """A re-sign-in during this page is worth knowing about even when the read then succeeds."""
+    if getattr(page.session, "sign_in_count", 0) > before:
+        msg = f"the session expired; signed in again and resumed at page {page_no}"
+        state.errors.append(_error(K.SESSION_EXPIRED, msg, fatal=False, page=page_no))
+
+
+def _add(page: ListPage[T], state: _State[T], records: list[T], page_no: int) -> None:
+    state.pages += 1
+    on_page: dict[str, int] = {}
+    for record in records:
+        key = page.record_key(record)
+        if page.ROWS_MAY_REPEAT:  # e.g. two identical audit rows in one minute: both are real
+            on_page[key] = on_page.get(key, 0) + 1
+            key = f"{key}#{on_page[key]}"
+        if key in state.records:
+            state.duplicates.append(f"{key} (page {page_no})")
+        else:
+            state.records[key] = record
+
+
+def _collection(surface: Surface, state: _State[T], started: object) -> Collection:
+    errors = list(state.errors)
+    if state.duplicates:
+        shown = ", ".join(state.duplicates[:5])
+        errors.append(_error(K.DUPLICATE_ROWS, f"{len(state.duplicates)} rows read twice: {shown}"))
+    read = len(state.records)
+    fatal = any(e.fatal for e in errors)
+    if not fatal and state.total is not None and read != state.total:
+        msg = f"read {read:,} distinct rows but the status line says {state.total:,}"
+        errors.append(_error(K.COUNT_MISMATCH, msg))
+    complete = state.total is not None and not any(e.fatal for e in errors) and read == state.total
+    return Collection(
+        surface=surface, source="dom", complete=complete, expected_count=state.total,
+        read_count=read, errors=tuple(errors), pages_read=state.pages,
+        started_at=started, finished_at=utc_now(),  # type: ignore[arg-type]
+    )
+
+
+def kind_of(exc: Exception) -> CollectionErrorKind:
+    """The collection-error kind for a failure (the most specific class wins)."""
+    for cls, kind in _KINDS:
+        if isinstance(exc, cls):
+            return kind
+    return K.PAGE_NOT_LOADED
+
+
+_KINDS: tuple[tuple[type[Exception], CollectionErrorKind], ...] = (
+    (Maintenance, K.MAINTENANCE),
+    (ServerError, K.HTTP_ERROR),
+    (RateLimitedPage, K.RATE_LIMITED),
+    (DataLoadFailed, K.HTTP_ERROR),
+    (PageIncomplete, K.COUNT_MISMATCH),
+    (SignedOut, K.SESSION_EXPIRED),
+    (SessionExpired, K.SESSION_EXPIRED),
+    (UiChanged, K.UI_CHANGED),
+    (RowParseError, K.PARSE_ERROR),
+    (PageNotLoaded, K.TIMEOUT),
+    (TableReadFailed, K.PAGE_NOT_LOADED),
+    (PortalUnavailable, K.PAGE_NOT_LOADED),
+)
+
+
+def _msg(exc: Exception, attempt: int) -> str:
+    return f"{exc} (attempt {attempt})"
+
+
+def _error(kind: CollectionErrorKind, message: str, *, fatal: bool = True, page: int | None = None
+           ) -> CollectionError:
+    return CollectionError(kind=kind, message=message, page=page, fatal=fatal)
