@@ -107,3 +107,7 @@ def _dispatch(command: str) -> Callable[..., int]:
 def run() -> NoReturn:
     """Console-script entry point: `tessian-connector`."""
     sys.exit(main())
+
+
+if __name__ == "__main__":  # `python -m connector.cli`, same as the console script
+    run()

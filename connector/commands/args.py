@@ -59,6 +59,12 @@ def _portal_options(p: argparse.ArgumentParser, default: Any) -> None:
                    help="sign-in password (prefer TESSIAN_PORTAL_PASSWORD)")
     g.add_argument("--totp-secret", metavar="BASE32", default=default,
                    help="TOTP seed for two-factor (prefer TESSIAN_PORTAL_TOTP_SECRET)")
+    g.add_argument("--sso", choices=("none", "okta", "entra"), default=default,
+                   help="sign in through the tenant's SSO provider instead of a password")
+    g.add_argument("--sso-username", metavar="NAME", default=default,
+                   help="SSO user name when it differs from --portal-email")
+    g.add_argument("--sso-password", metavar="PASSWORD", default=default,
+                   help="SSO password (prefer TESSIAN_SSO_PASSWORD)")
     g.add_argument("--api-token", metavar="TOKEN", default=default,
                    help="public API token for --mode api|cross-check (prefer TESSIAN_API_TOKEN)")
     g.add_argument("--mode", choices=MODES, default=default,

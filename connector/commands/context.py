@@ -33,6 +33,7 @@ class PortalWiring:
     sso_password: SecretStr | None = None
     api_token: SecretStr | None = None
     mode: Mode = "dom"
+    page_size: int = 250
     locator_overrides: dict[str, str] = field(default_factory=dict)
 
 

@@ -40,8 +40,9 @@ def execute(args: argparse.Namespace) -> int:
                                  json_logs=True if getattr(args, "json_logs", False) else None)
     redactor.add([ADMIN_PASSWORD, ADMIN_TOTP, API_TOKEN])
     root = source_root()
-    state = Path(getattr(args, "state_dir", None) or ".state")
-    reports = Path(getattr(args, "reports_dir", None) or "reports")
+    # Absolute: the fixture tools run in the checkout, not in the caller's working folder.
+    state = Path(getattr(args, "state_dir", None) or ".state").resolve()
+    reports = Path(getattr(args, "reports_dir", None) or "reports").resolve()
     logs = state / "demo"
     with ExitStack() as stack:
         portal_url = stack.enter_context(fixture_server(

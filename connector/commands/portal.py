@@ -122,7 +122,8 @@ def read_options(w: Wiring, surfaces: tuple[Surface, ...] = ALL_SURFACES) -> Any
     """flows' ReadOptions from the settings."""
     from flows.collect import ReadOptions
 
-    return ReadOptions(surfaces=surfaces, mode=w.portal.mode, api_token=_reveal(w.portal.api_token))
+    return ReadOptions(surfaces=surfaces, mode=w.portal.mode, api_token=_reveal(w.portal.api_token),
+                       page_size=w.portal.page_size, page_timeout_ms=w.browser.timeout_ms)
 
 
 @contextmanager
@@ -147,15 +148,14 @@ def read_portal(w: Wiring, evidence_dir: Path, trace_path: Path | None) -> Porta
 
 
 def _read(w: Wiring, evidence_dir: Path, trace_path: Path | None) -> Any:
-    url, options = require_url(w), read_options(w)
-    if w.portal.mode == "api":
-        from flows.collect import collect_api
-
-        if w.portal.api_token is None:
-            raise ConfigError("--mode api needs an API token: set TESSIAN_API_TOKEN or --api-token")
-        return collect_api(url, _reveal(w.portal.api_token) or "", options)
+    # Every mode signs in: the public API serves only some surfaces (not Portal Users), so
+    # `api` reads those through the API and the rest through the pages.
     from flows.collect import collect
 
+    if w.portal.mode != "dom" and w.portal.api_token is None:
+        raise ConfigError(f"--mode {w.portal.mode} needs an API token: set TESSIAN_API_TOKEN "
+                          "or --api-token")
+    options = read_options(w)
     with session(w, evidence_dir, trace_path) as s:
         return collect(s, options)
 
