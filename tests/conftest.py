@@ -92,6 +92,13 @@ class PortalControl:
         """Lock an admin account as if five sign-ins had failed."""
         self._post("/account/lock", {"email": email})
 
+    def clock(self, *, advance: float | None = None, offset: float | None = None,
+              freeze: bool | None = None) -> dict[str, Any]:
+        """Move the portal clock (sessions, lock-outs, TOTP): freeze it, set or add seconds."""
+        body = {k: v for k, v in {"advance": advance, "offset": offset, "freeze": freeze}.items()
+                if v is not None}
+        return self._post("/clock", body)
+
     def state(self) -> dict[str, Any]:
         """Tenant name, counts, faults, sessions (for debugging tests)."""
         return self.client.get("/state").json()
@@ -157,6 +164,20 @@ def portal(request: pytest.FixtureRequest) -> Iterator[RunningPortal]:
     yield running
     del request.config.stash[_PORTAL_KEY]
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def portal_factory() -> Iterator[Any]:
+    """Start extra portals with their own tenant/settings: `portal_factory("empty", idle_timeout=5)`."""
+    started: list[RunningPortal] = []
+
+    def start(tenant: str | Path = "one-page", **settings: Any) -> RunningPortal:
+        started.append(start_portal(tenant, **settings))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
 
 
 @pytest.fixture(autouse=True)
