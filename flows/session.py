@@ -191,12 +191,22 @@ def _open_context(
     return context, saved
 
 
-def _start(stack: ExitStack, base_url: str, credentials: Credentials, options: BrowserOptions,
-           state_dir: Path, evidence_dir: Path | None,
-           overrides: Mapping[str, str] | None) -> PortalSession:
-    playwright = stack.enter_context(sync_playwright())
+def _browser(stack: ExitStack, options: BrowserOptions, shared: Browser | None) -> Browser:
+    if shared is not None:
+        return shared  # the caller's browser: it outlives this session
+    try:
+        playwright = stack.enter_context(sync_playwright())
+    except PlaywrightError as exc:
+        raise BrowserError(f"Playwright could not start: {exc.message}") from exc
     browser = launch(playwright, options)
     stack.callback(browser.close)
+    return browser
+
+
+def _start(stack: ExitStack, base_url: str, credentials: Credentials, options: BrowserOptions,
+           state_dir: Path, evidence_dir: Path | None,
+           overrides: Mapping[str, str] | None, shared: Browser | None) -> PortalSession:
+    browser = _browser(stack, options, shared)
     guard = ReadOnlyGuard(urlsplit(base_url).netloc)
     state_file = _state_file(private_dir(state_dir), base_url, credentials.email)
     context, saved = _open_context(stack, browser, guard, options, state_file)
@@ -238,12 +248,17 @@ def portal_session(
     state_dir: Path,
     evidence_dir: Path | None = None,
     locator_overrides: Mapping[str, str] | None = None,
+    browser: Browser | None = None,
 ) -> Iterator[PortalSession]:
-    """A signed-in session of one tenant; everything is closed (and a trace written) on exit."""
+    """A signed-in session of one tenant; everything is closed (and a trace written) on exit.
+
+    `browser`: an already running Chromium to open the tenant's context in (several tenants,
+    or tests); by default one is found and launched for this session and closed after it.
+    """
     try:
         with ExitStack() as stack:
             session = _start(stack, base_url, credentials, options, Path(state_dir), evidence_dir,
-                             locator_overrides)
+                             locator_overrides, browser)
             try:
                 yield session
             except BaseException:

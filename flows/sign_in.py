@@ -31,7 +31,14 @@ from connector.errors import (
     UnsupportedSignIn,
 )
 from flows.browser import ReadOnlyGuard
-from flows.pages.login import INCORRECT, INVALID_CODE, LOCKED, LoginPage
+from flows.pages.login import (
+    INCORRECT,
+    INVALID_CODE,
+    LOCKED,
+    SSO_FAILED,
+    SSO_NOT_ENABLED,
+    LoginPage,
+)
 from flows.pages.sso import REJECTED, SsoPage
 
 log = logging.getLogger(__name__)
@@ -176,6 +183,10 @@ class SignInFlow:
             raise CredentialsRejected(
                 f"Sign-in refused for {self.credentials.email}: {text} (not retried)"
             )
+        if SSO_NOT_ENABLED.search(text):
+            raise UnsupportedSignIn(f"The portal refused SSO for {self.credentials.email}: {text}")
+        if SSO_FAILED.search(text):
+            raise SignInError(f"The portal refused the identity provider's answer: {text}")
         log.info("sign-in page shows an alert: %s", text)  # e.g. "your session expired"
 
     def _next_step(self) -> str:

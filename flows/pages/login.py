@@ -62,6 +62,8 @@ LOGIN_LOCATORS: dict[str, Factory] = {
 INCORRECT = re.compile(r"incorrect (email|e-mail) or password", re.IGNORECASE)
 LOCKED = re.compile(r"too many attempts|account is locked|locked for", re.IGNORECASE)
 INVALID_CODE = re.compile(r"invalid (authentication )?code", re.IGNORECASE)
+SSO_NOT_ENABLED = re.compile(r"single sign-on is not enabled", re.IGNORECASE)
+SSO_FAILED = re.compile(r"single sign-on failed", re.IGNORECASE)
 
 
 class LoginPage:

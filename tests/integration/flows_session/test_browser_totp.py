@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Playwright
 
 from connector.errors import BrowserError
 from flows.browser import BrowserOptions, find_chromium, launch, launch_args
@@ -39,10 +39,10 @@ def test_find_chromium_prefers_explicit_and_rejects_missing(tmp_path: Path) -> N
     assert find_chromium() is not None  # /usr/bin/chromium on this machine
 
 
-def test_launch_with_missing_executable_names_the_remedy(tmp_path: Path) -> None:
+def test_launch_with_missing_executable_names_the_remedy(playwright: Playwright, tmp_path: Path) -> None:
     """No browser found -> BrowserError whose remedy says how to install one."""
-    with sync_playwright() as pw, pytest.raises(BrowserError) as err:
-        launch(pw, BrowserOptions(executable=str(tmp_path / "nope")))
+    with pytest.raises(BrowserError) as err:
+        launch(playwright, BrowserOptions(executable=str(tmp_path / "nope")))
     assert "playwright install chromium" in err.value.remedy
     assert str(tmp_path / "nope") in err.value.message
 

@@ -1,0 +1,101 @@
+"""Every sign-in path and every sign-in failure, in headless Chromium against the fixture portal."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from connector.errors import AccountLocked, CodeRejected, CredentialsRejected, UnsupportedSignIn
+
+pytestmark = pytest.mark.integration
+WRONG_SEED = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # valid base32, not the admin's seed
+
+
+def posts(portal: Any) -> list[str]:
+    """Paths of the POSTs the fixture portal received, in order."""
+    return [r["path"] for r in portal.control.requests() if r["method"] == "POST"]
+
+
+def test_password_sign_in(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+    """Email + password lands on the dashboard with exactly the two sign-in posts."""
+    with open_session(creds("password")) as s:
+        assert urlsplit(s.page.url).path == "/0/dashboard"
+        assert s.sign_in_count == 1 and s.violations == []
+    assert posts(tenant_portal) == ["/login/email", "/login/password"]
+
+
+def test_totp_sign_in(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+    """Password + TOTP answers the two-factor step once with a code from the seed."""
+    with open_session(creds("totp")) as s:
+        assert urlsplit(s.page.url).path == "/0/dashboard"
+    assert posts(tenant_portal) == ["/login/email", "/login/password", "/login/2fa"]
+
+
+def test_sso_okta_sign_in(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+    """"Sign in with SSO" -> the Okta-hosted page -> back through the callback, signed in."""
+    with open_session(creds("okta")) as s:
+        assert urlsplit(s.page.url).path == "/0/dashboard"
+    assert posts(tenant_portal) == ["/login/email", "/__idp/okta/signin"]
+    assert any(r["path"] == "/login/sso/callback" for r in tenant_portal.control.requests())
+
+
+def test_sso_microsoft_with_stay_signed_in(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+    """Microsoft: email -> Next -> password -> "Stay signed in?" answered once."""
+    with open_session(creds("entra")) as s:
+        assert urlsplit(s.page.url).path == "/0/dashboard"
+    assert posts(tenant_portal) == [
+        "/login/email", "/__idp/microsoft/email", "/__idp/microsoft/password", "/__idp/microsoft/kmsi"]
+
+
+def test_sso_microsoft_without_stay_signed_in(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+    """Microsoft without the optional "Stay signed in?" prompt signs in all the same."""
+    tenant_portal.control.faults(idp_stay_signed_in=False)
+    with open_session(creds("entra")) as s:
+        assert urlsplit(s.page.url).path == "/0/dashboard"
+    assert posts(tenant_portal) == ["/login/email", "/__idp/microsoft/email", "/__idp/microsoft/password"]
+
+
+def test_wrong_password_is_tried_exactly_once(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+    """A rejected password raises CredentialsRejected after one attempt: no retry."""
+    with pytest.raises(CredentialsRejected), open_session(creds("password", password="wrong-Passw0rd")):
+        pass
+    assert posts(tenant_portal).count("/login/password") == 1
+
+
+def test_wrong_code_is_tried_exactly_once(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+    """A rejected TOTP code raises CodeRejected after one attempt: no second code."""
+    with pytest.raises(CodeRejected), open_session(creds("totp", totp_secret=WRONG_SEED)):
+        pass
+    assert posts(tenant_portal).count("/login/2fa") == 1
+
+
+def test_locked_account(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+    """A locked account raises AccountLocked (and the password is sent once only)."""
+    tenant_portal.control.lock_account(creds("password").email)
+    with pytest.raises(AccountLocked), open_session(creds("password")):
+        pass
+    assert posts(tenant_portal).count("/login/password") == 1
+
+
+def test_wrong_sso_password_at_microsoft(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+    """Microsoft's "password is incorrect" becomes CredentialsRejected after one attempt."""
+    with pytest.raises(CredentialsRejected), open_session(creds("entra", sso_password="nope-1")):
+        pass
+    assert posts(tenant_portal).count("/__idp/microsoft/password") == 1
+
+
+def test_push_mfa_is_unsupported(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+    """An IdP push / number-matching step raises UnsupportedSignIn instead of hanging."""
+    tenant_portal.control.faults(idp_mfa="push")
+    with pytest.raises(UnsupportedSignIn) as err, open_session(creds("okta")):
+        pass
+    assert "Okta Verify" in err.value.message
+
+
+def test_two_factor_without_seed_is_unsupported(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+    """A two-factor step with no TOTP seed configured raises UnsupportedSignIn, sends no code."""
+    with pytest.raises(UnsupportedSignIn), open_session(creds("totp", totp_secret=None)):
+        pass
+    assert "/login/2fa" not in posts(tenant_portal)
