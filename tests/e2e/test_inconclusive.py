@@ -1,0 +1,77 @@
+"""`verify` against a portal that misbehaves: exit 3, the right reason, and a bundle anyway."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+
+def _verify(cli: Any, demo_args: tuple[list[str], list[str]], *extra: str,
+            state: Path | None = None) -> Any:
+    global_args, verify_args = demo_args
+    return cli(*global_args, "verify", *verify_args, *extra, state=state)
+
+
+def _reasons(result: Any) -> set[str]:
+    return {r["reason"] for r in result.report()["reasons"]}
+
+
+def test_rejected_password_is_inconclusive_sign_in_failed(cli: Any, demo_args: Any) -> None:
+    """A wrong password ends the run inconclusive (sign_in_failed), with a bundle, tried once."""
+    result = _verify(cli, demo_args, "--portal-password", "wrong-Passw0rd!")
+    assert result.code == 3, result.err[-1500:]
+    assert _reasons(result) == {"sign_in_failed"}
+    report = result.report()
+    assert report["verdict"] == "inconclusive"
+    assert not any(f["outcome"] == "in_sync" for f in report["findings"])
+    assert "reason:  sign_in_failed" in result.out
+    assert "wrong-Passw0rd!" not in result.err + result.out
+
+
+def test_maintenance_is_inconclusive_maintenance(cli: Any, demo_args: Any, portal: Any) -> None:
+    """The maintenance page ends the run inconclusive with reason maintenance."""
+    portal.control.faults(maintenance=True)
+    result = _verify(cli, demo_args)
+    assert result.code == 3, result.err[-1500:]
+    assert "maintenance" in _reasons(result)
+
+
+def test_changed_layout_is_inconclusive_ui_changed(cli: Any, demo_args: Any, portal: Any) -> None:
+    """A renamed column makes the page fingerprint fail: inconclusive, reason ui_changed."""
+    portal.control.faults(layout="renamed_column")
+    result = _verify(cli, demo_args)
+    assert result.code == 3, result.err[-1500:]
+    assert "ui_changed" in _reasons(result)
+
+
+def test_read_that_cannot_complete_is_inconclusive(cli: Any, demo_args: Any, portal: Any) -> None:
+    """User Monitoring's data keeps failing (HTTP 500): the read is incomplete, exit 3."""
+    portal.control.faults(fault_path_prefix="/0/data/monitored-users", fail_share=1.0, fail_status=500)
+    result = _verify(cli, demo_args)
+    assert result.code == 3, result.err[-1500:]
+    reasons = result.report()["reasons"]
+    assert {r["surface"] for r in reasons} == {"user_monitoring"}
+    assert _reasons(result) <= {"page_not_loaded", "incomplete_read"}
+
+
+def test_shrink_guard_trips_on_far_fewer_users(
+    cli: Any, demo_args: Any, portal: Any, tmp_path: Path, h: Any
+) -> None:
+    """After a complete run, a tenant with 75% fewer monitored users is not believed: exit 3."""
+    state = tmp_path / "shared-state"
+    first = _verify(cli, demo_args, state=state)
+    assert first.code == 1, first.err[-1500:]
+    tenant = json.loads((h.root / "fixtures" / "tenants" / "demo.json").read_text())
+    tenant["monitored_users"] = tenant["monitored_users"][:50]
+    smaller = tmp_path / "demo-shrunk.json"
+    smaller.write_text(json.dumps(tenant))
+    portal.control.load_tenant(smaller)
+    second = _verify(cli, demo_args, state=state)
+    assert second.code == 3, second.err[-1500:]
+    assert "shrink_guard" in _reasons(second)
+    assert second.report()["verdict"] == "inconclusive"
