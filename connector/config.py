@@ -225,7 +225,7 @@ def load_settings(
     unknown = sorted(set(cli) - set(Settings.model_fields))
     if unknown:
         raise ConfigError(f"unknown setting '{unknown[0]}' given on the command line")
-    chosen = tenant or os.environ.get("TESSIAN_TENANT") or None
+    chosen = tenant or _text(cli.get("tenant")) or os.environ.get("TESSIAN_TENANT") or None
     name, file_values = read_config_file(config_file, chosen, set(Settings.model_fields))
     loader = type("Settings", (Settings,), {"toml_values": file_values})
     given = {k: v for k, v in cli.items() if v is not None}
@@ -236,6 +236,10 @@ def load_settings(
         raise ConfigError(describe_errors(exc)) from None
     except SettingsError as exc:
         raise ConfigError(f"invalid setting: {exc}") from None
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def describe_errors(exc: ValidationError) -> str:

@@ -153,6 +153,6 @@ def toml_error_line(message: str) -> int | None:
 
 def table_lines(text: str, name: str, count: int) -> Sequence[int | None]:
     """Line of each `[[name]]` array-of-tables header in a TOML text (None when not found)."""
-    pattern = re.compile(r"^\s*\[\[\s*" + re.escape(name) + r"\s*\]\]", re.MULTILINE)
+    pattern = re.compile(r"^[ \t]*\[\[\s*" + re.escape(name) + r"\s*\]\]", re.MULTILINE)
     lines = [text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(text)]
     return lines if len(lines) == count else [None] * count
