@@ -47,6 +47,7 @@ class Row:
     open_since: str
     delay: str
     changed_at: str
+    todo: str
     evidence: list[Evidence]
     failing: bool
 
@@ -163,17 +164,18 @@ def _row(report: Report, finding: Finding, root: Path | None) -> Row:
         rank=SEVERITY_RANK[finding.severity],
         label=outcome_label(finding.outcome),
         surface=surface_label(finding.surface),
-        facts=_facts(finding),
+        facts=_facts(finding, report),
         open_for=open_for(finding, report).removeprefix("open for "),
         open_since=iso(finding.open_since),
         delay=duration(finding.delay),
         changed_at=utc(finding.changed_at),
+        todo=OUTCOME_ACTION[finding.outcome],
         evidence=[evidence(p, root) for p in finding.evidence],
         failing=is_failure(finding, report),
     )
 
 
-def _facts(finding: Finding) -> list[tuple[str, str]]:
+def _facts(finding: Finding, report: Report) -> list[tuple[str, str]]:
     """Label/value facts under a finding's message (only the known ones)."""
     facts = [("Match rule", finding.match_rule if finding.match_rule != "none" else "")]
     if finding.original_outcome is not None:
@@ -182,9 +184,9 @@ def _facts(finding: Finding) -> list[tuple[str, str]]:
               ("Delay", duration(finding.delay))]
     if finding.exception is not None:
         exc = finding.exception
-        facts.append(("Exception", f"{exc.owner}: {exc.reason} (expires {utc(exc.expires)})"))
+        state = "expired" if exc.expires <= report.evaluated_at else "expires"
+        facts.append(("Exception", f"{exc.owner}: {exc.reason} ({state} {utc(exc.expires)})"))
     facts += sorted(finding.details.items())
-    facts.append(("What to do", OUTCOME_ACTION[finding.outcome]))
     return [(k, v) for k, v in facts if v]
 
 

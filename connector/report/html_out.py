@@ -13,7 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from connector.models import Report
 
@@ -50,7 +50,16 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["surface"] = surface_label
+    env.filters["breakable"] = breakable
     return env
+
+
+def breakable(address: str) -> Markup:
+    """An address (escaped) that may wrap before its @, so narrow columns stay readable."""
+    local, at, domain = address.rpartition("@")
+    if not at or not local:
+        return escape(address)
+    return escape(local) + Markup("<wbr>@") + escape(domain)
 
 
 def _asset(name: str) -> str:
