@@ -79,3 +79,11 @@ def test_spec_validator_rejects_a_malformed_body(api: Any) -> None:
                                 headers={"content-type": "application/json"})
         with pytest.raises(Exception, match="not valid"):
             api.validator.validate(forged)
+
+
+def test_tokens_follow_the_loaded_tenant(portal: Any, api: Any) -> None:
+    """After loading another tenant, its own token reads its users and the demo token is refused."""
+    portal.control.load_tenant("one-page")
+    assert api.get(USERS, limit=1).status_code == 403
+    body = api.get(USERS, token="synthetic-api-token-0123456789").json()
+    assert len(body["results"]) == 250 and body["additional_results"] is False
