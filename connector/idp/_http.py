@@ -134,8 +134,11 @@ class HttpSeam:
         )
 
     def close(self) -> None:
-        """Release the connection pool."""
+        """Release the connection pools (ours and the token client's, if any)."""
         self.client.close()
+        closer = getattr(self.authorize, "close", None)
+        if callable(closer):
+            closer()
 
     def get_json(self, url: str, params: dict[str, str] | None = None) -> tuple[Any, httpx.Response]:
         """GET `url` and decode its JSON body (a ProviderError when it is not JSON)."""

@@ -100,6 +100,10 @@ class OAuthServiceApp:
             self._token = self._fetch()
         return {"Authorization": f"Bearer {self._token}"}
 
+    def close(self) -> None:
+        """Release the token client."""
+        self.client.close()
+
     def assertion(self) -> str:
         """The signed client assertion (aud = the token URL, iss = sub = client id, 5 minutes)."""
         now = int(time.time())
@@ -130,9 +134,10 @@ def _token_error(response: httpx.Response, body: dict[str, Any]) -> ProviderErro
     code = str(body.get("error") or body.get("errorCode") or f"HTTP {response.status_code}")
     text = str(body.get("error_description") or body.get("errorSummary") or "token request failed")
     if code in DPOP_ERRORS:
-        return ProviderAuthError(
-            f"Okta requires DPoP for this service app ({text})", status=response.status_code,
-            code=code, remedy="Switch off 'Require DPoP' on the API Services app, or use an API token.")
+        error = ProviderAuthError(f"Okta requires DPoP for this service app ({text})",
+                                  status=response.status_code, code=code)
+        error.remedy = "Switch off 'Require DPoP' on the API Services app, or use an API token."
+        return error
     if response.status_code == 429 or response.status_code >= 500:
         return ProviderError(f"Okta token endpoint: {text}", status=response.status_code, code=code)
     return ProviderAuthError(f"Okta token endpoint: {text}", status=response.status_code, code=code)

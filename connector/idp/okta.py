@@ -71,6 +71,7 @@ class OktaOptions:
     ca_bundle: str | None = None
     timeout_s: float = 30.0
     max_retry_wait_s: float = 90.0
+    retry_attempts: int = 5
     page_size: int = 500
 
 
@@ -80,7 +81,8 @@ def read_okta(options: OktaOptions, *, transport: httpx.BaseTransport | None = N
     started, state, errors = utc_now(), ReadState(), []
     seam = HttpSeam(OktaVendor(), _authorizer(options, org, transport), transport=transport,
                     verify=options.ca_bundle or True, timeout_s=options.timeout_s,
-                    policy=RetryPolicy(max_wait_s=options.max_retry_wait_s))
+                    policy=RetryPolicy(attempts=options.retry_attempts,
+                                       max_wait_s=options.max_retry_wait_s))
     try:
         _read_all(seam, options, org, state, started)
     except ProviderError as exc:
