@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 
 from connector.allowlist import read_exceptions
+from connector.config_errors import Origins, describe_errors
 from connector.config_file import read_config_file
 from connector.errors import ConfigError
 from connector.models import Policy, Severity
@@ -166,7 +167,7 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """CLI (init) > environment > .env > TOML (a subclass made by load_settings) > defaults."""
         toml = InitSettingsSource(settings_cls, dict(cls.toml_values))
-        return (init_settings, env_settings, dotenv_settings, toml)
+        return (init_settings, env_settings, _OwnKeysOnly(settings_cls, dotenv_settings), toml)
 
     def policy(self) -> Policy:
         """The evaluation policy, with the exceptions file read and validated."""
@@ -233,40 +234,29 @@ def load_settings(
     try:
         return loader(_env_file=env_file, **given)  # type: ignore[no-any-return]
     except ValidationError as exc:
-        raise ConfigError(describe_errors(exc)) from None
+        origins = Origins(given, env_file, config_file, file_values)
+        raise ConfigError(describe_errors(exc, Settings, origins)) from None
     except SettingsError as exc:
         raise ConfigError(f"invalid setting: {exc}") from None
 
 
+class _OwnKeysOnly(PydanticBaseSettingsSource):
+    """A `.env` view that ignores other tools' variables but still rejects misspelt TESSIAN_ ones."""
+
+    def __init__(self, settings_cls: type[BaseSettings], inner: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self.inner = inner
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        """Unused: values come from the wrapped source in `__call__`."""
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        known = {n.casefold() for n in self.settings_cls.model_fields}
+        known |= {f"tessian_{n}" for n in known}
+        return {k: v for k, v in self.inner().items()
+                if k.casefold() in known or k.casefold().startswith("tessian_")}
+
+
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
-
-
-def describe_errors(exc: ValidationError) -> str:
-    """One readable line per bad setting: its name, where it can be set, and what is wrong."""
-    parts = []
-    for error in exc.errors(include_url=False):
-        name = str(error["loc"][0]) if error["loc"] else "?"
-        if error["type"] == "extra_forbidden":
-            parts.append(f"unknown setting '{name}' (check its spelling in the .env or TOML file)")
-            continue
-        field = name.removeprefix("tessian_") if name.startswith("tessian_") else name
-        parts.append(f"setting '{field}' ({where_to_set(field)}): {_message(error)}")
-    return "; ".join(parts)
-
-
-def where_to_set(field: str) -> str:
-    """Where a setting can be given, for error messages."""
-    env = f"TESSIAN_{field.upper()}"
-    if field.startswith(("okta_", "entra_")):
-        env += f" or {field.upper()}"
-    return f"flag, {env}, or '{field}' in the TOML file"
-
-
-def _message(error: Mapping[str, Any]) -> str:
-    message = str(error["msg"]).removeprefix("Value error, ")
-    value = error.get("input")
-    secrets = {n for n, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)}
-    if isinstance(value, str | int | float) and not secrets & {str(x) for x in error["loc"]}:
-        message += f" (got {value!r})"  # never echo a secret's value
-    return message

@@ -209,9 +209,29 @@ def test_bad_value_is_one_message_naming_the_setting(cli: dict, setting: str) ->
     with pytest.raises(ConfigError) as caught:
         _load(cli)
     message = str(caught.value)
-    assert message.startswith(f"setting '{setting}' (flag, TESSIAN_{setting.upper()}")
+    assert message.startswith(f"setting '{setting}' from the command line (flag, TESSIAN_{setting.upper()}")
     assert "validation error" not in message and "\n" not in message
     assert caught.value.__suppress_context__
+
+
+def test_error_names_the_layer_that_gave_the_bad_value(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The message says whether the environment, .env or the TOML file holds the bad value."""
+    toml = _toml(tmp_path, 'fail_level = "severe"')
+    with pytest.raises(ConfigError, match=rf"^setting 'fail_level' from {toml} "):
+        _load(toml=toml)
+    dotenv = _dotenv(tmp_path, "TESSIAN_FAIL_LEVEL=severe\n")
+    with pytest.raises(ConfigError, match=rf"^setting 'fail_level' from {dotenv} "):
+        _load(env_file=dotenv)
+    monkeypatch.setenv("OKTA_LOGS_SINCE_DAYS", "0")
+    with pytest.raises(ConfigError, match=r"^setting 'okta_logs_since_days' from the environment "
+                                          r"\(OKTA_LOGS_SINCE_DAYS\)"):
+        _load()
+
+
+def test_other_tools_dotenv_variables_are_ignored(tmp_path: Path) -> None:
+    """A shared .env may hold other tools' variables; only TESSIAN_ typos are errors."""
+    s = _load(env_file=_dotenv(tmp_path, "DATABASE_URL=postgres://x\nOKTA_API_TOKEN=t\n"))
+    assert s.okta_api_token.get_secret_value() == "t"  # type: ignore[union-attr]
 
 
 def test_unknown_cli_setting_is_rejected() -> None:
