@@ -1,0 +1,80 @@
+"""Spot check (found / absent, with masked evidence) and doctor (pass / layout changed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows.doctor import doctor
+from flows.spot_check import spot_check
+
+pytestmark = pytest.mark.integration
+PNG = b"\x89PNG"
+
+
+def test_spot_check_found_and_absent(open_session: Any, creds: Any, tenant: dict[str, Any],
+                                     tmp_path: Path) -> None:
+    """A monitored user is found on User Monitoring (row + screenshot) and absent from Portal
+    Users; an unknown address is absent from both, proven by the search's empty state."""
+    monitored = tenant["monitored_users"][0]["address"]
+    portal_users = {u["email"] for u in tenant["portal_users"]}
+    assert monitored not in portal_users
+    evidence = tmp_path / "evidence"
+    with open_session(creds("password")) as s:
+        results = spot_check(s, [monitored.upper(), "nobody.here@acme.example"], evidence)
+    by = {(r.email.casefold(), r.surface): r for r in results}
+    hit = by[(monitored, "user_monitoring")]
+    assert hit.found and hit.conclusive and hit.monitored_user is not None
+    assert hit.monitored_user.address == monitored
+    assert not by[(monitored, "portal_users")].found
+    for surface in ("user_monitoring", "portal_users"):
+        miss = by[("nobody.here@acme.example", surface)]
+        assert (miss.found, miss.conclusive) == (False, True)
+        assert "No results" in miss.message
+    for r in results:
+        assert len(r.evidence) == 1 and Path(r.evidence[0]).read_bytes().startswith(PNG)
+
+
+def test_spot_check_finds_a_portal_user(open_session: Any, creds: Any, tenant: dict[str, Any],
+                                        tmp_path: Path) -> None:
+    """A portal account is found on Portal Users with its role and status."""
+    wanted = tenant["portal_users"][0]
+    with open_session(creds("password")) as s:
+        results = spot_check(s, [wanted["email"]], tmp_path / "evidence")
+    found = next(r for r in results if r.surface == "portal_users")
+    assert found.found and found.portal_user is not None
+    assert (found.portal_user.role, found.portal_user.status) == (wanted["role"], wanted["status"])
+
+
+def test_spot_check_inconclusive_when_search_never_settles(open_session: Any, creds: Any,
+                                                           tenant_portal: Any, tmp_path: Path) -> None:
+    """A search whose results never finish loading is reported inconclusive, not absent."""
+    with open_session(creds("password")) as s:
+        tenant_portal.control.faults(maintenance=True)
+        results = spot_check(s, ["nobody.here@acme.example"], tmp_path / "evidence")
+    assert all(not r.conclusive and not r.found for r in results)
+
+
+def test_doctor_passes_on_the_modelled_portal(open_session: Any, creds: Any, tmp_path: Path) -> None:
+    """Every page matches its fingerprint on the default layout; no evidence is needed."""
+    with open_session(creds("password")) as s:
+        checks = doctor(s, tmp_path / "evidence")
+    assert len(checks) == 7
+    assert [c.page for c in checks if not c.ok] == []
+
+
+def test_doctor_names_the_changed_locator(open_session: Any, creds: Any, tenant_portal: Any,
+                                          tmp_path: Path) -> None:
+    """A renamed column fails its page with the column's override key, a screenshot and the
+    ARIA snapshot; pages without that change still pass."""
+    tenant_portal.control.faults(layout="renamed_column")
+    with open_session(creds("password")) as s:
+        checks = doctor(s, tmp_path / "evidence")
+    failed = [c for c in checks if not c.ok]
+    assert failed and any(c.ok for c in checks)
+    for c in failed:
+        assert c.failed_locator and c.failed_locator.startswith(f"{c.page}.")
+        assert c.screenshot and Path(c.screenshot).read_bytes().startswith(PNG)
+        assert c.aria_snapshot and "heading" in Path(c.aria_snapshot).read_text()
