@@ -1,4 +1,4 @@
-"""Per-surface outcome rules of INTERFACES.md: User Monitoring and Portal Users, identity by identity.
+"""Per-surface outcome rules of INTERFACES.md: User Monitoring and Portal Users.
 
 Each rule returns `Draft`s: a finding plus the read its claim rests on when it rests on an
 *absence* (a row not seen, an identity not known), so that `connector.reconcile` can turn it into
@@ -46,7 +46,9 @@ class Context:
     domain_map: dict[str, str]
 
 
-def make_finding(outcome: Outcome, surface: Surface, subject: str, message: str, **extra: object) -> Finding:
+def make_finding(
+    outcome: Outcome, surface: Surface, subject: str, message: str, **extra: object
+) -> Finding:
     """A finding with its stable key and default severity."""
     subject = normalise(subject)
     return Finding(
@@ -65,12 +67,17 @@ def _within_grace(start: datetime | None, ctx: Context) -> bool:
     return start is not None and start + ctx.grace > ctx.now
 
 
-def _pending(identity: Identity, start: datetime, ctx: Context, what: str, **details: str) -> Draft:
+def _pending(
+    identity: Identity, start: datetime, ctx: Context, what: str, details: dict[str, str],
+    **extra: object,
+) -> Finding:
+    """Differs, but the change is younger than the grace period: says when it becomes overdue."""
     overdue = start + ctx.grace
-    message = f"{what}; the change is younger than the grace period (overdue at {overdue.isoformat()})"
-    return Draft(make_finding(
-        Outcome.PENDING, "user_monitoring", identity.email, message, identity_id=identity.id,
-        changed_at=identity.changed_at, overdue_at=overdue, details=details))
+    message = (f"{what}; the change is younger than the grace period "
+               f"(overdue at {overdue.isoformat()})")
+    return make_finding(Outcome.PENDING, "user_monitoring", identity.email, message,
+                        identity_id=identity.id, changed_at=identity.changed_at,
+                        overdue_at=overdue, details=details, **extra)
 
 
 # --- User Monitoring ------------------------------------------------------------------------
@@ -89,7 +96,8 @@ def user_monitoring(
             drafts.append(_orphan(row))
         elif match.unique is None:
             covered.update(i.id for i in match.identities)
-            drafts.append(_ambiguous_row(row.address, "user_monitoring", match.identities, match.rule))
+            drafts.append(_ambiguous_row(row.address, "user_monitoring", match.identities,
+                                         match.rule))
         else:
             hits[match.unique.id].append((row, match.rule))
     for identity in _scoped(identities, ctx):
@@ -109,7 +117,9 @@ def _orphan(row: MonitoredUser) -> Draft:
     return Draft(finding, rests_on=IDENTITIES)
 
 
-def _ambiguous_row(address: str, surface: Surface, identities: Sequence[Identity], rule: MatchRule) -> Draft:
+def _ambiguous_row(
+    address: str, surface: Surface, identities: Sequence[Identity], rule: MatchRule
+) -> Draft:
     ids = ", ".join(i.id for i in identities)
     message = f"this address matches {len(identities)} identities ({ids}); correlate them by hand"
     return Draft(make_finding(Outcome.AMBIGUOUS, surface, address, message, match_rule=rule,
@@ -134,7 +144,9 @@ def _monitoring_identity(
     return _unexpected_present(identity, *hit, ctx) if hit else _unexpected_absent(identity)
 
 
-def _expected_present(identity: Identity, row: MonitoredUser, rule: MatchRule, ctx: Context) -> Draft:
+def _expected_present(
+    identity: Identity, row: MonitoredUser, rule: MatchRule, ctx: Context
+) -> Draft:
     details = {"observed": "present", "row_address": normalise(row.address),
                "sync_state": row.sync_state, "status": row.status}
     common = {"identity_id": identity.id, "match_rule": rule, "changed_at": identity.changed_at,
@@ -145,8 +157,9 @@ def _expected_present(identity: Identity, row: MonitoredUser, rule: MatchRule, c
                                   details=details, **common))
     start = identity.changed_at or row.user_created
     if start is not None and _within_grace(start, ctx):
-        pending = _pending(identity, start, ctx, f"present but {row.sync_state} / {row.status}", **details)
-        return Draft(pending.finding.model_copy(update={"match_rule": rule, "delay": common["delay"]}))
+        what = f"present but {row.sync_state} / {row.status}"
+        return Draft(_pending(identity, start, ctx, what, details, match_rule=rule,
+                              delay=common["delay"]))
     message = f"present, but {row.sync_state} / {row.status} past the grace period"
     return Draft(make_finding(Outcome.DEGRADED, "user_monitoring", identity.email, message,
                               details=details, **common))
@@ -157,9 +170,9 @@ def _expected_absent(identity: Identity, ctx: Context) -> Draft:
     if identity.provisioning_error:
         details["provisioning_error"] = identity.provisioning_error
     if identity.changed_at is not None and _within_grace(identity.changed_at, ctx):
-        draft = _pending(identity, identity.changed_at, ctx, "expected in User Monitoring, not there yet",
-                         **details)
-        return Draft(draft.finding, rests_on="user_monitoring")
+        what = "expected in User Monitoring, not there yet"
+        return Draft(_pending(identity, identity.changed_at, ctx, what, details),
+                     rests_on="user_monitoring")
     message = "should be protected, but is absent from User Monitoring past the grace period"
     if identity.provisioning_error:
         message += f" (provider reports a provisioning error: {identity.provisioning_error})"
@@ -168,12 +181,14 @@ def _expected_absent(identity: Identity, ctx: Context) -> Draft:
                               details=details), rests_on="user_monitoring")
 
 
-def _unexpected_present(identity: Identity, row: MonitoredUser, rule: MatchRule, ctx: Context) -> Draft:
+def _unexpected_present(
+    identity: Identity, row: MonitoredUser, rule: MatchRule, ctx: Context
+) -> Draft:
     why = "inactive" if not identity.active else "not assigned to the protected set"
     details = {"observed": "present", "row_address": normalise(row.address), "reason": why}
     if identity.changed_at is not None and _within_grace(identity.changed_at, ctx):
-        draft = _pending(identity, identity.changed_at, ctx, f"{why}, still in User Monitoring", **details)
-        return Draft(draft.finding.model_copy(update={"match_rule": rule}))
+        what = f"{why}, still in User Monitoring"
+        return Draft(_pending(identity, identity.changed_at, ctx, what, details, match_rule=rule))
     message = f"{why} in the identity provider, but still in User Monitoring past the grace period"
     return Draft(make_finding(Outcome.NOT_REMOVED, "user_monitoring", identity.email, message,
                               identity_id=identity.id, match_rule=rule,
@@ -217,11 +232,14 @@ def portal_users(rows: Sequence[PortalUser], ctx: Context) -> list[Draft]:
     return drafts
 
 
-def _accounts_of_identity(accounts: Sequence[tuple[PortalUser, Identity, MatchRule]]) -> list[Draft]:
+def _accounts_of_identity(
+    accounts: Sequence[tuple[PortalUser, Identity, MatchRule]],
+) -> list[Draft]:
     identity = accounts[0][1]
     # A leaver's accounts must all go, so several of them stay critical rather than ambiguous.
     if len(accounts) > 1 and identity.active:
-        return [_ambiguous_identity(identity, [row.email for row, _, _ in accounts], "portal_users")]
+        emails = [row.email for row, _, _ in accounts]
+        return [_ambiguous_identity(identity, emails, "portal_users")]
     return [_account(row, ident, rule) for row, ident, rule in accounts]
 
 
@@ -233,12 +251,14 @@ def _unknown_account(row: PortalUser) -> Draft:
 
 
 def _account(row: PortalUser, identity: Identity, rule: MatchRule) -> Draft:
+    account = f"{row.status} portal account ({row.role})"
     if not identity.active:
-        outcome, message = Outcome.ACCESS_RETAINED, f"a leaver still holds an {row.status} portal account ({row.role})"
+        outcome, message = Outcome.ACCESS_RETAINED, f"a leaver still holds an {account}"
     elif not identity.portal_access:
-        outcome, message = Outcome.UNMANAGED_ADMIN, f"{row.status} portal account ({row.role}) without portal access in the identity provider"
+        outcome = Outcome.UNMANAGED_ADMIN
+        message = f"{account} without portal access in the identity provider"
     else:
-        outcome, message = Outcome.IN_SYNC, f"{row.status} portal account ({row.role}) with portal access"
+        outcome, message = Outcome.IN_SYNC, f"{account} with portal access"
     return Draft(make_finding(outcome, "portal_users", row.email, message, identity_id=identity.id,
                               match_rule=rule, changed_at=identity.changed_at,
                               details=_account_details(row)))
