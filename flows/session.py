@@ -132,11 +132,25 @@ class PortalSession:
 
     def _navigate(self, path: str) -> Response | None:
         try:
-            return self.page.goto(self.url(path))
+            return self._goto_once_more_if_superseded(path)
         except PlaywrightTimeout as exc:
             raise PageNotLoaded(f"{urlsplit(path).path} did not load in time") from exc
         except PlaywrightError as exc:
             raise PortalUnavailable(f"{urlsplit(path).path} could not be loaded: {exc.message}") from exc
+
+    def _goto_once_more_if_superseded(self, path: str) -> Response | None:
+        # A page's own script may navigate (e.g. to /login when its data call meets an expired
+        # session) while we navigate: ours is then aborted. Reading is safe to repeat: go again.
+        try:
+            return self.page.goto(self.url(path))
+        except PlaywrightTimeout:
+            raise
+        except PlaywrightError as exc:
+            if "ERR_ABORTED" not in exc.message and "interrupted by another navigation" not in exc.message:
+                raise
+            log.info("navigation to %s superseded by the page's own; going again", urlsplit(path).path)
+            self.page.wait_for_load_state()
+            return self.page.goto(self.url(path))
 
     def sign_in(self, next_path: str = CHECK_PATH) -> None:
         """Run the sign-in flow (tracing paused) and save the new storage state."""
