@@ -117,7 +117,10 @@ def open_for(finding: Finding, report: Report) -> str:
     """'open for 3 days' measured at evaluation time, or '' when history does not know."""
     if finding.open_since is None:
         return ""
-    return f"open for {duration(report.evaluated_at - finding.open_since)}"
+    age = report.evaluated_at - finding.open_since
+    if age < timedelta(minutes=1):  # first seen by this very run: "open for 0 s" reads as a bug
+        return "new in this run"
+    return f"open for {duration(age)}"
 
 
 def read_modes(collections: Iterable[Collection]) -> dict[str, str]:

@@ -88,7 +88,7 @@ def build_view(report: Report, root: Path | None) -> View:
         outcomes=sorted({(str(r.finding.outcome), r.label) for r in rows}),
         spot_checks=_spot_checks(report, root),
         delays=delay_stats(findings),
-        delay_rows=[r for r in sorted(rows, key=_delay_key) if r.finding.delay is not None][:10],
+        delay_rows=_delay_rows(report, findings),
         pending=_pending(report),
         grace=duration(report.policy.grace_period),
     )
@@ -201,9 +201,11 @@ def _spot_checks(report: Report, root: Path | None) -> list[dict[str, object]]:
     ]
 
 
-def _delay_key(row: Row) -> float:
-    """Slowest propagation first."""
-    return -(row.finding.delay.total_seconds() if row.finding.delay else 0.0)
+def _delay_rows(report: Report, findings: list[Finding]) -> list[Row]:
+    """The ten slowest observed propagations, in sync or not (no evidence read for them)."""
+    timed = [f for f in findings if f.delay is not None]
+    timed.sort(key=lambda f: (-f.delay.total_seconds() if f.delay else 0.0, f.subject))
+    return [_row(report, f, None) for f in timed[:10]]
 
 
 def _pending(report: Report) -> dict[str, str] | None:

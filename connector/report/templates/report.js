@@ -19,19 +19,24 @@
 
   function value(row, col, numeric) {
     var cell = row.cells[col];
-    var raw = cell.dataset.value !== undefined ? cell.dataset.value : cell.textContent.trim();
+    var raw = cell.getAttribute("data-value");
+    if (raw === null) { raw = cell.textContent.trim(); }
     return numeric ? Number(raw) : raw.toLowerCase();
   }
 
   function sortBy(col, direction) {
     var numeric = heads[col].dataset.sort === "num";
     var sign = direction === "ascending" ? 1 : -1;
-    rows.sort(function (a, b) {
-      var x = value(a, col, numeric), y = value(b, col, numeric);
-      var order = x < y ? -1 : x > y ? 1 : 0;
-      return order * sign || Number(a.dataset.index) - Number(b.dataset.index);
+    // Read each key once, then move the rows in one fragment: one reflow, fast on 10k rows.
+    var keyed = rows.map(function (row, i) { return { row: row, key: value(row, col, numeric), i: i }; });
+    keyed.sort(function (a, b) {
+      var order = a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+      return order * sign || Number(a.row.dataset.index) - Number(b.row.dataset.index);
     });
-    rows.forEach(function (row) { body.appendChild(row); });
+    rows = keyed.map(function (k) { return k.row; });
+    var fragment = document.createDocumentFragment();
+    rows.forEach(function (row) { fragment.appendChild(row); });
+    body.appendChild(fragment);
     heads.forEach(function (th, i) {
       if (th.dataset.sort) { th.setAttribute("aria-sort", i === col ? direction : "none"); }
     });

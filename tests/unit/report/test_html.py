@@ -141,3 +141,19 @@ def test_outcome_filter_lists_present_outcomes(full_report: Report) -> None:
     options = set(re.findall(r'<option value="([a-z_]+)">', html))
     expected = {str(f.outcome) for f in full_report.findings if f.outcome != Outcome.IN_SYNC}
     assert options == expected
+
+
+def test_first_seen_now_reads_new(full_report: Report) -> None:
+    """A finding first seen by this run says 'new in this run', not 'open for 0 s'."""
+    fresh = full_report.findings[4].model_copy(update={"open_since": full_report.evaluated_at})
+    html = render_html(with_findings(full_report, fresh))
+    assert 'new in this run<span class="date">' in html
+    assert '0 s<span class="date">' not in html
+
+
+def test_slowest_propagations_include_in_sync(full_report: Report) -> None:
+    """The propagation table lists slow changes even when they have landed (in sync)."""
+    html = render_html(full_report)
+    table = html.split('class="delays"', 1)[1].split("</table>", 1)[0]
+    assert "carol" in table and "42 min" in table
+    assert table.index("grace") < table.index("carol")  # slowest first
