@@ -41,7 +41,8 @@ def read_exceptions(path: Path) -> tuple[ExceptionRule, ...]:
         entries, lines = _json_entries(path, text)
     else:
         entries, lines = _toml_entries(path, text)
-    rules = [_rule(entry, Where(path, line), n) for n, (entry, line) in enumerate(zip(entries, lines))]
+    rules = [_rule(entry, Where(path, line), n)
+             for n, (entry, line) in enumerate(zip(entries, lines))]
     _reject_duplicates(rules, [Where(path, line) for line in lines])
     return tuple(rules)
 
@@ -50,7 +51,8 @@ def _toml_entries(path: Path, text: str) -> tuple[list[Any], Sequence[int | None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputFileError(str(path), f"invalid TOML: {exc}", line=toml_error_line(str(exc))) from exc
+        line = toml_error_line(str(exc))
+        raise InputFileError(str(path), f"invalid TOML: {exc}", line=line) from exc
     unknown = sorted(set(data) - {"exceptions"})
     if unknown:
         raise Where(path).error("unknown key; write entries as [[exceptions]] tables", unknown[0])
@@ -64,7 +66,8 @@ def _json_entries(path: Path, text: str) -> tuple[list[Any], Sequence[int | None
     data = load_json(path, text)
     if isinstance(data, list):
         return data, array_lines(text, None, len(data))
-    if not isinstance(data, dict) or set(data) != {"exceptions"} or not isinstance(data["exceptions"], list):
+    shaped = isinstance(data, dict) and set(data) == {"exceptions"}
+    if not shaped or not isinstance(data["exceptions"], list):
         raise Where(path, 1).error('expected {"exceptions": [...]} or a list of entries')
     return data["exceptions"], array_lines(text, "exceptions", len(data["exceptions"]))
 
@@ -104,5 +107,5 @@ def _reject_duplicates(rules: Sequence[ExceptionRule], places: Sequence[Where]) 
         first = seen.setdefault(key, where)
         if first is not where:
             at = f"line {first.line}" if first.line else "an earlier entry"
-            raise where.error(f"duplicate entry for {rule.email} / outcome {key[1]} (first at {at})",
-                              "email")
+            message = f"duplicate entry for {rule.email} / outcome {key[1]} (first at {at})"
+            raise where.error(message, "email")

@@ -174,7 +174,8 @@ class Settings(BaseSettings):
         rules = read_exceptions(self.exceptions_file) if self.exceptions_file else ()
         try:
             return Policy(grace_period=self.grace_period, in_scope_domains=self.in_scope_domains,
-                          domain_map={k.casefold(): v.casefold() for k, v in self.domain_map.items()},
+                          domain_map={k.casefold(): v.casefold()
+                                      for k, v in self.domain_map.items()},
                           exceptions=rules, fail_level=self.fail_level,
                           shrink_guard_share=self.shrink_guard_share)
         except ValidationError as exc:  # pragma: no cover - Settings validates the same bounds
@@ -241,7 +242,7 @@ def load_settings(
 
 
 class _OwnKeysOnly(PydanticBaseSettingsSource):
-    """A `.env` view that ignores other tools' variables but still rejects misspelt TESSIAN_ ones."""
+    """A `.env` view ignoring other tools' variables but rejecting misspelt TESSIAN_ ones."""
 
     def __init__(self, settings_cls: type[BaseSettings], inner: PydanticBaseSettingsSource) -> None:
         super().__init__(settings_cls)

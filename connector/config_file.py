@@ -66,7 +66,9 @@ def _load(path: Path) -> tuple[str, dict[str, Any]]:
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
 
 
-def _choose(path: Path, data: Mapping[str, Any], tenants: Mapping[str, Any], tenant: str | None) -> str:
+def _choose(
+    path: Path, data: Mapping[str, Any], tenants: Mapping[str, Any], tenant: str | None
+) -> str:
     """--tenant (or TESSIAN_TENANT), else default_tenant, else the only tenant."""
     names = sorted(tenants)
     wanted = tenant or data.get("default_tenant")
@@ -80,7 +82,9 @@ def _choose(path: Path, data: Mapping[str, Any], tenants: Mapping[str, Any], ten
     return names[0] if names else "default"
 
 
-def _flatten(path: Path, text: str, table: Mapping[str, Any], prefix: str, fields: set[str]) -> dict[str, Any]:
+def _flatten(
+    path: Path, text: str, table: Mapping[str, Any], prefix: str, fields: set[str]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in table.items():
         name = _setting_name(prefix, key, fields)
@@ -109,13 +113,17 @@ def _setting_name(prefix: str, key: str, fields: set[str]) -> str | None:
 def _resolve_paths(path: Path, values: dict[str, Any]) -> dict[str, Any]:
     """Relative paths in the file are relative to the file, not to the working directory."""
     base = path.parent
-    return {k: str(base / v) if k in PATH_SETTINGS and isinstance(v, str) and not Path(v).is_absolute()
-            else v for k, v in values.items()}
+    def resolve(key: str, value: Any) -> Any:
+        relative = isinstance(value, str) and not Path(value).is_absolute()
+        return str(base / value) if key in PATH_SETTINGS and relative else value
+
+    return {k: resolve(k, v) for k, v in values.items()}
 
 
 def _error(path: Path, text: str, key: str, message: str) -> ConfigError:
-    found = re.search(rf'^[ \t]*(\[[^\]\n]*\b{re.escape(key)}\b[^\]\n]*\]|"?{re.escape(key)}"?\s*=)',
-                      text, re.MULTILINE)
+    name = re.escape(key)
+    pattern = rf'^[ \t]*(\[[^\]\n]*\b{name}\b[^\]\n]*\]|"?{name}"?\s*=)'
+    found = re.search(pattern, text, re.MULTILINE)
     line = text.count("\n", 0, found.start()) + 1 if found else None
     where = f"{path}:{line}" if line else str(path)
     return ConfigError(f"{where}: '{key}': {message}")

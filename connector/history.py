@@ -62,8 +62,9 @@ class History:
                 with db:  # one transaction: committed on success, rolled back on error
                     yield db
         except sqlite3.DatabaseError as exc:
+            remedy = "Move the file aside (history restarts) or fix its permissions."
             raise ConfigError(f"history store {self.path} is unusable: {exc}",
-                              remedy="Move the file aside (history restarts) or fix its permissions.") from exc
+                              remedy=remedy) from exc
         except OSError as exc:
             raise ConfigError(f"cannot create the state folder {self.path.parent}: {exc}") from exc
 

@@ -96,7 +96,9 @@ def in_scope(address: str, scope: frozenset[str]) -> bool:
     return not scope or domain_of(normalise(address)) in scope
 
 
-def identity_in_scope(identity: Identity, scope: frozenset[str], domain_map: Mapping[str, str]) -> bool:
+def identity_in_scope(
+    identity: Identity, scope: frozenset[str], domain_map: Mapping[str, str]
+) -> bool:
     """An identity is in scope when any of its addresses is, directly or through the domain map."""
     if not scope:
         return True

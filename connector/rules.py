@@ -101,8 +101,9 @@ def user_monitoring(
         else:
             hits[match.unique.id].append((row, match.rule))
     for identity in _scoped(identities, ctx):
-        if identity.id not in covered:
-            drafts.append(_monitoring_identity(identity, hits.get(identity.id, []), ctx))
+        own = hits.get(identity.id, [])
+        if own or identity.id not in covered:  # an ambiguous row alone proves nothing either way
+            drafts.append(_monitoring_identity(identity, own, ctx))
     return drafts
 
 

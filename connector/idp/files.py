@@ -86,7 +86,8 @@ def _check_header(path: Path, header: Sequence[str]) -> None:
     if absent:
         raise where.error("required column is missing", absent[0])
     if list(header) != names:
-        raise where.error("column names must not carry spaces", next(h for h in header if h != h.strip()))
+        spaced = next(h for h in header if h != h.strip())
+        raise where.error("column names must not carry spaces", spaced)
 
 
 # --- JSON ------------------------------------------------------------------------------------

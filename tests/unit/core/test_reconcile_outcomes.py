@@ -215,3 +215,47 @@ def test_same_snapshot_same_report(build) -> None:  # noqa: ANN001
     snapshot = build.snapshot([build.identity("a@x.com", changed_ago=H)], [build.row("z@x.com")])
     assert evaluate(snapshot, Policy()).model_dump_json() == evaluate(snapshot, Policy()).model_dump_json()
     assert evaluate(snapshot, Policy()).evaluated_at == build.now
+
+
+def test_table_and_tests_cover_every_outcome(build) -> None:  # noqa: ANN001
+    """The table plus the exception and trust tests exercise every outcome of the vocabulary."""
+    seen = {o for name in CASES for o in _case(build, name)[1].values()}
+    assert seen | {Outcome.EXCEPTED, Outcome.EXCEPTION_EXPIRED, Outcome.UNVERIFIED} == set(Outcome)
+
+
+def test_primary_email_wins_over_another_identity_alias(build) -> None:  # noqa: ANN001
+    """A row equal to one identity's email and another's alias matches the email (no ambiguity)."""
+    snapshot = build.snapshot([build.identity("a@x.com"), build.identity("b@x.com", aliases=["a@x.com"])],
+                              [build.row("a@x.com"), build.row("b@x.com")])
+    report = evaluate(snapshot, Policy())
+    assert {(f.subject, f.outcome, f.match_rule) for f in report.findings} == {
+        ("a@x.com", Outcome.IN_SYNC, "primary_email"), ("b@x.com", Outcome.IN_SYNC, "primary_email")}
+
+
+def test_leaver_with_two_accounts_gets_two_critical_findings(build) -> None:  # noqa: ANN001
+    """Every active account of a leaver must go: reported critical per account, not ambiguous."""
+    snapshot = build.snapshot([build.identity("a@x.com", active=False, aliases=["adm-a@x.com"])], [],
+                              [build.account("a@x.com"), build.account("adm-a@x.com", status="Invited")])
+    findings = [f for f in evaluate(snapshot, Policy()).findings if f.surface == "portal_users"]
+    assert [(f.subject, f.outcome, f.match_rule) for f in findings] == [
+        ("a@x.com", Outcome.ACCESS_RETAINED, "primary_email"),
+        ("adm-a@x.com", Outcome.ACCESS_RETAINED, "alias")]
+
+
+def test_active_identity_with_two_accounts_is_ambiguous(build) -> None:  # noqa: ANN001
+    """Two live accounts for one active identity: which one is theirs is a question, not a guess."""
+    snapshot = build.snapshot([build.identity("a@x.com", portal_access=True, aliases=["adm-a@x.com"])], [],
+                              [build.account("a@x.com"), build.account("adm-a@x.com")])
+    findings = [f for f in evaluate(snapshot, Policy()).findings if f.surface == "portal_users"]
+    assert [(f.key, f.details["row_addresses"]) for f in findings] == [
+        ("ambiguous:portal_users:a@x.com", "a@x.com, adm-a@x.com")]
+
+
+def test_ambiguous_row_does_not_hide_an_identity_seen_elsewhere(build) -> None:  # noqa: ANN001
+    """An identity involved in an ambiguous row is still judged on its own unambiguous row."""
+    i = build.identity
+    snapshot = build.snapshot([i("a@x.com", active=False, aliases=["s@x.com"]), i("b@x.com", aliases=["s@x.com"])],
+                              [build.row("s@x.com"), build.row("a@x.com")])
+    report = evaluate(snapshot, Policy())
+    assert {f.key for f in report.findings} == {"ambiguous:user_monitoring:s@x.com",
+                                                "not_removed:user_monitoring:a@x.com"}
