@@ -8,6 +8,7 @@ virtualised grid until the page's promised rows have all been seen (or progress 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -113,7 +114,7 @@ async (table, {columns, want, stallMs}) => {
   const headers = headerCells.map(c => (c.innerText || c.textContent || '').trim());
   const index = columns.map(c => headers.findIndex(h => norm(h) === norm(c)));
   const missing = columns.filter((c, i) => index[i] < 0);
-  if (missing.length) return {headers, missing, rows: []};
+  if (missing.length) return JSON.stringify({headers, missing, rows: []});
   const scroller = (() => {
     for (let el = table; el; el = el.parentElement) {
       const style = getComputedStyle(el);
@@ -149,7 +150,8 @@ async (table, {columns, want, stallMs}) => {
     else if (Date.now() - lastNew > stallMs) break;
   }
   scroller.scrollTop = 0;
-  return {headers, missing, rows: [...seen.values()]};
+  // one string, not a tree of values: Playwright validates every value of a structured result
+  return JSON.stringify({headers, missing, rows: [...seen.values()]});
 }
 """
 
@@ -159,7 +161,8 @@ def read_table(
 ) -> TableRead:
     """Read the table's rows for `columns` (by header text) in one evaluate, scrolling as needed."""
     try:
-        raw = table.evaluate(_READ_JS, {"columns": list(columns), "want": want, "stallMs": stall_ms})
+        raw = json.loads(table.evaluate(
+            _READ_JS, {"columns": list(columns), "want": want, "stallMs": stall_ms}))
     except PlaywrightError as exc:  # element detached mid-read (a re-render): caller retries
         raise TableReadFailed(str(exc).splitlines()[0]) from exc
     rows = tuple(

@@ -48,6 +48,18 @@ class ServerError(PortalUnavailable):
 class RateLimitedPage(PortalUnavailable):
     """The portal answered a page or data call with 429 Too Many Requests."""
 
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_after(response: Response) -> float | None:
+    """The Retry-After header in seconds (the seconds form only), or None."""
+    try:
+        return float(response.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+
 
 class DataLoadFailed(PortalUnavailable):
     """The page showed an alert instead of its rows (its data call failed)."""
@@ -65,8 +77,20 @@ class PageIncomplete(PortalError):
         self.read, self.want = read, want
 
 
+class PageMoved(PortalError):
+    """The portal showed other rows than the page asked for (the list shrank or grew)."""
+
+    def __init__(self, message: str, *, total: int) -> None:
+        super().__init__(message)
+        self.total = total
+
+
 class RowParseError(PortalError):
     """A displayed value did not parse as its column's type."""
+
+
+def _is_html(response: Response) -> bool:
+    return response.headers.get("content-type", "").startswith("text/html")
 
 
 @dataclass(frozen=True)
@@ -162,9 +186,10 @@ class BasePage:
         """Navigate through the session; a maintenance page or 5xx becomes a typed error."""
         response = self.session.goto(path)
         status = response.status if response is not None else 200
-        if status == 429:
-            raise RateLimitedPage(f"{path}: HTTP 429 Too Many Requests")
-        if status == 503:
+        if status == 429 and response is not None:
+            raise RateLimitedPage(f"{path}: HTTP 429 Too Many Requests",
+                                  retry_after=retry_after(response))
+        if status == 503 and response is not None and _is_html(response):
             raise Maintenance(f"{path}: the portal shows its maintenance page (HTTP 503)")
         if status >= 500:
             raise ServerError(f"{path}: HTTP {status}", status=status)

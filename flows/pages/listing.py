@@ -14,17 +14,20 @@ from typing import ClassVar, Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from playwright.sync_api import Response
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from connector.errors import PageNotLoaded, UiChanged
 from flows.pages.base import (
     BasePage,
     DataLoadFailed,
     PageIncomplete,
+    PageMoved,
     RateLimitedPage,
     RowParseError,
     ServerError,
     SignedOut,
     Spec,
+    retry_after,
     role,
 )
 from flows.table import ParseError, StatusLine, parse_status, read_table
@@ -95,24 +98,44 @@ class ListPage(BasePage, Generic[T]):
         self.page.on("response", listener)
         try:
             self.goto(self.url(page_no, page_size, query))
-            return self.wait_loaded((page_no - 1) * page_size + 1, failures)
+            status = self.wait_loaded(failures)
         finally:
             self.page.remove_listener("response", listener)
+        first = (page_no - 1) * page_size + 1
+        if status.total and status.first != first:  # e.g. page 2 of a list that shrank to 249
+            raise PageMoved(f"{self.NAME}: asked for rows from {first:,}, the page shows "
+                            f"{status.first:,}–{status.last:,} of {status.total:,}",
+                            total=status.total)
+        return status
 
-    def wait_loaded(self, first: int | None, failures: list[Response] | None = None) -> StatusLine:
-        """Poll until the progressbar is gone and the status line shows row `first` (or none)."""
+    def wait_loaded(self, failures: list[Response] | None = None) -> StatusLine:
+        """Wait until the progressbar is gone and the status line says which rows show.
+
+        Waits in slices inside the browser (no busy polling), checking between slices for a
+        failed data call, an alert, or a redirect to the sign-in page.
+        """
         deadline = time.monotonic() + self.timeout_ms / 1000
+        ready = self.locator("status").filter(has_text=_STATUS_TEXT).or_(self.locator("alert")).first
         while True:
-            _raise_on_failure(failures or [])
-            if urlsplit(self.page.url).path.startswith("/login"):
-                raise SignedOut(f"{self.NAME}: the data call led to the sign-in page")
-            self._raise_on_alert()
+            remaining_ms = (deadline - time.monotonic()) * 1000
+            try:
+                ready.wait_for(state="visible", timeout=max(1.0, min(remaining_ms, 1_000)))
+            except PlaywrightTimeout:
+                pass
+            self._raise_on_trouble(failures or [])
             status = self.settled_status()
-            if status is not None and (first is None or status.total == 0 or status.first == first):
+            if status is not None:
                 return status
             if time.monotonic() > deadline:
                 raise PageNotLoaded(self._not_loaded_message(status))
-            time.sleep(0.05)
+            if ready.is_visible():  # a status line, but a re-load is running: look again shortly
+                time.sleep(0.05)
+
+    def _raise_on_trouble(self, failures: list[Response]) -> None:
+        _raise_on_failure(failures)
+        if urlsplit(self.page.url).path.startswith("/login"):
+            raise SignedOut(f"{self.NAME}: the data call led to the sign-in page")
+        self._raise_on_alert()
 
     def _raise_on_alert(self) -> None:
         """A visible alert on a list page means its rows did not load."""
@@ -189,5 +212,6 @@ def _raise_on_failure(failures: list[Response]) -> None:
         first = failures[0]
         path = urlsplit(first.url).path
         if first.status == 429:
-            raise RateLimitedPage(f"{path}: HTTP 429 while the page loaded")
+            raise RateLimitedPage(f"{path}: HTTP 429 while the page loaded",
+                                  retry_after=retry_after(first))
         raise ServerError(f"{path}: HTTP {first.status} while the page loaded", status=first.status)

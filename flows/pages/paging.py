@@ -26,6 +26,7 @@ from flows.pages.base import (
     DataLoadFailed,
     Maintenance,
     PageIncomplete,
+    PageMoved,
     RateLimitedPage,
     RowParseError,
     ServerError,
@@ -48,6 +49,13 @@ class Retry:
     attempts: int = 3  # tries per page, the first included
     backoff_s: float = 0.5  # wait before retry n: backoff_s * n
     restarts: int = 1  # full re-reads allowed when the total moves mid-read
+    max_retry_after_s: float = 10.0  # a 429's Retry-After is honoured up to this
+
+    def wait(self, exc: Exception, attempt: int) -> float:
+        """Seconds to wait before the next try: Retry-After (bounded) for a 429, else backoff."""
+        backoff = self.backoff_s * attempt
+        after = getattr(exc, "retry_after", None)
+        return max(backoff, min(after, self.max_retry_after_s)) if after else backoff
 
 
 @dataclass
@@ -134,7 +142,10 @@ def _read_pages(
     """Read pages into `state`; return a message when the total moved (caller restarts)."""
     page_no = 1
     while True:
-        loaded = _load_with_retries(page, state, page_no, query, size, retry)
+        try:
+            loaded = _load_with_retries(page, state, page_no, query, size, retry)
+        except PageMoved as exc:
+            return f"the total changed from {state.total:,} to {exc.total:,} on page {page_no}"
         if loaded is None:
             return None
         status, records = loaded
@@ -157,12 +168,21 @@ def _load_with_retries(
         try:
             status = page.load_page(page_no, size, query)
             records = page.read_rows(status)
+        except PageMoved as exc:
+            if state.total is not None and exc.total != state.total:
+                raise  # the list changed under us: the caller re-reads or reports it
+            if attempt == retry.attempts:
+                state.errors.append(_error(K.COUNT_MISMATCH, _msg(exc, attempt), page=page_no))
+                return None
+            state.errors.append(_error(K.COUNT_MISMATCH, _msg(exc, attempt), fatal=False,
+                                       page=page_no))
+            continue
         except _TRANSIENT as exc:
             if attempt == retry.attempts:
                 state.errors.append(_error(kind_of(exc), _msg(exc, attempt), page=page_no))
                 return None
             state.errors.append(_error(kind_of(exc), _msg(exc, attempt), fatal=False, page=page_no))
-            time.sleep(retry.backoff_s * attempt)
+            time.sleep(retry.wait(exc, attempt))
             continue
         except (UiChanged, SessionExpired, RowParseError, PortalError) as exc:
             state.errors.append(_error(kind_of(exc), str(exc), page=page_no))
