@@ -120,7 +120,6 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
 @pytest.mark.integration
 def test_large_tenant_serves_a_page(large_tenant_path: Path, portal: Any, signed_in: httpx.Client) -> None:
     """The 10k tenant loads into the running portal, and its pages answer with the right totals."""
-    assert large_tenant_path.stat().st_size < 5_000_000 * 2
     portal.control.load_tenant(large_tenant_path)
     started = time.perf_counter()
     body = signed_in.get("/0/data/monitored-users", params={"offset": 9_975, "limit": 250}).json()
