@@ -65,7 +65,8 @@ def _check(
         reasons = "; ".join(e.message for e in read.collection.errors if e.fatal)
         return _inconclusive(email, surface, f"the search results could not be read completely: {reasons}")
     matches = [r for r in read.records if _address(r).strip().casefold() == wanted]
-    shot = _evidence(session.page, page, email, surface, evidence_dir)
+    shown_as = _address(matches[0]) if matches else email.strip()  # the row's own spelling
+    shot = _evidence(session.page, page, shown_as, surface, evidence_dir)
     return _result(email, surface, matches, len(read.records), shot)
 
 
@@ -100,7 +101,7 @@ def _evidence(
     rows = page.get_by_role("row").filter(has=page.get_by_role("cell"))
     others = rows.filter(has_not=page.get_by_role("cell", name=email.strip(), exact=True))
     target = _region(page, list_page)
-    path = evidence_dir / f"spot-{surface}-{account_key(email)}.png"
+    path = evidence_dir / f"spot-{surface}-{account_key(email)}.png"  # no address in file names
     try:
         target.screenshot(path=path, mask=[others, page.get_by_role("banner")], animations="disabled")
     except PlaywrightError as exc:

@@ -48,6 +48,36 @@ def test_spot_check_finds_a_portal_user(open_session: Any, creds: Any, tenant: d
     assert (found.portal_user.role, found.portal_user.status) == (wanted["role"], wanted["status"])
 
 
+MAGENTA_SHARE_JS = """async (b64) => {
+  const img = new Image();
+  img.src = "data:image/png;base64," + b64;
+  await img.decode();
+  const canvas = Object.assign(document.createElement("canvas"), {width: img.width, height: img.height});
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(img, 0, 0);
+  const data = ctx.getImageData(0, 0, img.width, img.height).data;
+  let magenta = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i] > 240 && data[i + 1] < 20 && data[i + 2] > 240) magenta++;
+  }
+  return magenta / (data.length / 4);
+}"""
+
+
+def test_spot_check_masks_other_rows(open_session: Any, creds: Any, tmp_path: Path) -> None:
+    """Rows other than the checked address are masked in the evidence (Playwright's mask colour),
+    and a search showing only other addresses is a conclusive absence."""
+    import base64
+
+    with open_session(creds("password")) as s:
+        partial, exact = spot_check(s, ["erin.baker.1", "erin.baker.1@acme.example"], tmp_path / "ev")[::2]
+        share = [s.page.evaluate(MAGENTA_SHARE_JS, base64.b64encode(Path(r.evidence[0]).read_bytes()).decode())
+                 for r in (partial, exact)]
+    assert (partial.found, partial.conclusive) == (False, True) and "other result" in partial.message
+    assert exact.found
+    assert share[0] > 0.05 and share[1] == 0  # masked rows vs the one row shown in full
+
+
 def test_spot_check_inconclusive_when_search_never_settles(open_session: Any, creds: Any,
                                                            tenant_portal: Any, tmp_path: Path) -> None:
     """A search whose results never finish loading is reported inconclusive, not absent."""
