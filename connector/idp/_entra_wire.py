@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import msal
+from msal.exceptions import MsalError
 
 from connector.errors import ConfigError, ProviderAuthError, ProviderError
 from connector.idp._http import SlidingWindow, auth_error, retry_after_seconds
@@ -68,9 +69,11 @@ class MsalHttp:
 
     def post(self, url: str, params: Any = None, data: Any = None, headers: Any = None,
              **kwargs: Any) -> httpx.Response:
-        if isinstance(data, str):
+        if isinstance(data, str | bytes):
             return self.client.post(url, params=params, content=data, headers=headers)
-        return self.client.post(url, params=params, data=data, headers=headers)
+        # msal hands over the client assertion as bytes; httpx would form-encode "b'...'"
+        form = {k: v.decode() if isinstance(v, bytes) else v for k, v in (data or {}).items()}
+        return self.client.post(url, params=params, data=form, headers=headers)
 
     def close(self) -> None:
         self.client.close()
@@ -114,7 +117,7 @@ class MsalAuthorizer:
             elif refresh:
                 self.app.remove_tokens_for_client()
             result = self.app.acquire_token_for_client(scopes=[self.scope])
-        except (ValueError, httpx.HTTPError) as exc:
+        except (ValueError, RuntimeError, httpx.HTTPError, MsalError) as exc:
             raise ProviderError(f"Microsoft identity platform: {type(exc).__name__}: {exc}") from exc
         if "access_token" not in result:
             raise _token_error(result)

@@ -10,6 +10,7 @@ Secrets never leave `authorize()`: requests are logged nowhere here, and errors 
 from __future__ import annotations
 
 import random
+import ssl
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -79,6 +80,11 @@ def okta_reset_seconds(response: httpx.Response) -> float | None:
     return max(0.0, int(reset) - server_now)
 
 
+def tls_verify(ca_bundle: str | None) -> ssl.SSLContext | bool:
+    """What httpx should verify against: the system store, or an extra CA bundle (a proxy, a test)."""
+    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+
+
 @dataclass
 class RetryPolicy:
     """How hard to try: attempts per request, and the longest single wait we accept."""
@@ -94,6 +100,7 @@ class SlidingWindow:
 
     limit: int
     window_s: float
+    margin_s: float = 0.25
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     sent: deque[float] = field(default_factory=deque)
@@ -104,7 +111,8 @@ class SlidingWindow:
         while self.sent and now - self.sent[0] >= self.window_s:
             self.sent.popleft()
         if len(self.sent) >= self.limit:
-            self.sleep(self.window_s - (now - self.sent[0]))
+            # a small margin: the server starts its window when our request arrives, a bit later
+            self.sleep(self.window_s - (now - self.sent[0]) + self.margin_s)
             self.sent.popleft()
         self.sent.append(self.clock())
 

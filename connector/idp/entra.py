@@ -36,7 +36,7 @@ from connector.idp._common import describe, source
 from connector.idp._entra_identity import USER_SELECT, GraphState, build_identity, in_domains
 from connector.idp._entra_log import AuditFindings, next_link, read_audits, read_provisioning, values
 from connector.idp._entra_wire import DEFAULT_AUTHORITY, GraphVendor, MsalAuthorizer, credential
-from connector.idp._http import HttpSeam, RetryPolicy, paged
+from connector.idp._http import HttpSeam, RetryPolicy, paged, tls_verify
 from connector.models import IdentitySource, utc_now
 
 BATCH = 15  # ids per `id in (...)` filter: Microsoft documents no maximum, keep it small
@@ -70,7 +70,7 @@ def read_entra(options: EntraOptions, *, transport: httpx.BaseTransport | None =
     """Read both expected sets, leavers and change times; never raises ProviderError."""
     graph = _validate(options)
     started, state, errors = utc_now(), GraphState(), []
-    verify: Any = options.ca_bundle or True
+    verify = tls_verify(options.ca_bundle)
     token_client = httpx.Client(transport=transport, verify=verify, timeout=options.timeout_s)
     authorize = MsalAuthorizer(options.tenant_id, options.client_id,
                                credential(options.client_secret, options.certificate_path,

@@ -38,7 +38,7 @@ import httpx
 
 from connector.errors import ConfigError, ProviderError
 from connector.idp._common import describe, source
-from connector.idp._http import HttpSeam, RetryPolicy, paged
+from connector.idp._http import HttpSeam, RetryPolicy, paged, tls_verify
 from connector.idp._okta_identity import Member, ReadState, build_identity
 from connector.idp._okta_log import read_log
 from connector.idp._okta_wire import OAuthServiceApp, OktaVendor, ssws_authorizer
@@ -80,7 +80,7 @@ def read_okta(options: OktaOptions, *, transport: httpx.BaseTransport | None = N
     org = _validate(options)
     started, state, errors = utc_now(), ReadState(), []
     seam = HttpSeam(OktaVendor(), _authorizer(options, org, transport), transport=transport,
-                    verify=options.ca_bundle or True, timeout_s=options.timeout_s,
+                    verify=tls_verify(options.ca_bundle), timeout_s=options.timeout_s,
                     policy=RetryPolicy(attempts=options.retry_attempts,
                                        max_wait_s=options.max_retry_wait_s))
     try:
@@ -108,7 +108,7 @@ def _authorizer(options: OktaOptions, org: str, transport: httpx.BaseTransport |
     """SSWS when an API token is given, else the OAuth service app."""
     if options.api_token:
         return ssws_authorizer(options.api_token)
-    client = httpx.Client(transport=transport, verify=options.ca_bundle or True,
+    client = httpx.Client(transport=transport, verify=tls_verify(options.ca_bundle),
                           timeout=options.timeout_s)
     return OAuthServiceApp(org, str(options.client_id), str(options.private_key_pem),
                            options.scopes, key_id=options.key_id, client=client)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +29,12 @@ class Fake:
     url: str
     ca: str | None = None
 
+    def verify(self) -> ssl.SSLContext | bool:
+        """Trust the fake's self-signed certificate (Graph) or the system store."""
+        return ssl.create_default_context(cafile=self.ca) if self.ca else True
+
     def _post(self, path: str, body: dict[str, Any]) -> Any:
-        response = httpx.post(f"{self.url}/__control/{path}", json=body, verify=self.ca or True)
+        response = httpx.post(f"{self.url}/__control/{path}", json=body, verify=self.verify())
         response.raise_for_status()
         return response.json()
 
@@ -48,7 +53,7 @@ class Fake:
 
     def requests(self) -> list[dict[str, Any]]:
         """The request log (method, path, query, auth scheme, status)."""
-        response = httpx.get(f"{self.url}/__control/requests", verify=self.ca or True)
+        response = httpx.get(f"{self.url}/__control/requests", verify=self.verify())
         return list(response.json())
 
     def reset(self) -> None:
