@@ -1,4 +1,4 @@
-"""Evidence for report.html: screenshots embedded as data URIs when they are safely inside the bundle.
+"""Evidence for report.html: screenshots embedded as data URIs when safely inside the bundle.
 
 An evidence path comes from the report, which may have been edited or produced elsewhere, so it is
 treated as untrusted: only a plain relative path that resolves inside the bundle directory is read

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connector.models import SEVERITY_RANK, Finding, Outcome, Report
+from connector.models import SEVERITY_RANK, Finding, Outcome, Report, SpotCheckResult
 
 from ._evidence import Evidence, evidence
 from ._format import (
@@ -195,10 +195,20 @@ def _spot_checks(report: Report, root: Path | None) -> list[dict[str, object]]:
     return [
         {"email": s.email, "surface": surface_label(s.surface),
          "found": "Found" if s.found else "Not found",
-         "conclusive": s.conclusive, "message": s.message,
+         "conclusive": s.conclusive, "message": s.message, "seen": _seen(s),
          "evidence": [evidence(p, root) for p in s.evidence]}
         for s in report.spot_checks
     ]
+
+
+def _seen(result: SpotCheckResult) -> str:
+    """What the portal row showed, in a few words."""
+    if result.monitored_user is not None:
+        return f"{result.monitored_user.sync_state}, {result.monitored_user.status}"
+    if result.portal_user is not None:
+        user = result.portal_user
+        return f"{user.role}, {user.status}, {user.sign_in_method}"
+    return ""
 
 
 def _delay_rows(report: Report, findings: list[Finding]) -> list[Row]:

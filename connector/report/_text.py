@@ -26,7 +26,9 @@ OUTCOME_LABEL: dict[Outcome, str] = {
 OUTCOME_MEANING: dict[Outcome, str] = {
     Outcome.IN_SYNC: "The portal shows what the identity provider says.",
     Outcome.PENDING: "Differs, but the provider's change is younger than the grace period.",
-    Outcome.MISSING: "Should be protected, but is absent from User Monitoring past the grace period.",
+    Outcome.MISSING: (
+        "Should be protected, but is absent from User Monitoring past the grace period."
+    ),
     Outcome.NOT_REMOVED: "Should be gone, but is still in User Monitoring past the grace period.",
     Outcome.ACCESS_RETAINED: "A leaver (per the provider) still holds an active portal account.",
     Outcome.UNMANAGED_ADMIN: "A portal account the identity provider does not know about.",
@@ -61,8 +63,12 @@ OUTCOME_ACTION: dict[Outcome, str] = {
         "Identify the mailbox: add it to the provider (or the domain map), or remove it from "
         "Tessian."
     ),
-    Outcome.DEGRADED: "Check the user's add-in and gateway connection; reinstall the add-in if it stays poor.",
-    Outcome.AMBIGUOUS: "Fix the duplicate address or alias in the provider so exactly one identity matches.",
+    Outcome.DEGRADED: (
+        "Check the user's add-in and gateway connection; reinstall the add-in if it stays poor."
+    ),
+    Outcome.AMBIGUOUS: (
+        "Fix the duplicate address or alias in the provider so exactly one identity matches."
+    ),
     Outcome.EXCEPTED: "Nothing until the exception expires; its owner reviews it then.",
     Outcome.EXCEPTION_EXPIRED: "Ask the exception's owner to renew it or resolve the finding.",
     Outcome.UNVERIFIED: "Fix the read problem named in the verdict, then run again.",

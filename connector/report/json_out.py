@@ -9,7 +9,7 @@ from connector.models import SCHEMA_VERSION, Report
 
 
 def render_json(report: Report) -> str:
-    """The report as indented JSON; deterministic, so a reloaded report renders to the same bytes."""
+    """The report as indented JSON; deterministic: a reloaded report renders to the same bytes."""
     return report.model_dump_json(indent=2)
 
 

@@ -1,4 +1,4 @@
-"""summary.md: the verdict, counts, top findings and reasons, short enough for a PR comment or chat."""
+"""summary.md: verdict, counts, top findings and reasons, short enough for a PR comment or chat."""
 
 from __future__ import annotations
 
@@ -51,6 +51,8 @@ def _headline(report: Report, failing: int) -> str:
     if report.verdict == "drift":
         return (f"**{failing} finding(s) at or above {report.policy.fail_level}** need action; "
                 f"{report.identities_verified} identities verified.")
+    if report.identities_verified == 0:  # field lesson 2: no findings must not read as a pass
+        return "**Verified, but nothing was compared:** no identity was checked in this run."
     return f"Everything was read completely; {report.identities_verified} identities verified."
 
 
@@ -82,7 +84,8 @@ def _top(report: Report) -> str:
     if not findings:
         return ""
     lines = [f"### Top findings ({min(TOP, len(findings))} of {len(findings)})", "",
-             "| Severity | Outcome | Subject | Surface | Details |", "| --- | --- | --- | --- | --- |"]
+             "| Severity | Outcome | Subject | Surface | Details |",
+             "| --- | --- | --- | --- | --- |"]
     for f in findings[:TOP]:
         extra = [open_for(f, report)]
         if f.overdue_at and f.outcome == "pending":

@@ -1,4 +1,4 @@
-"""report.html in real headless Chromium: it renders, sorts, filters, prints, and runs no foreign code.
+"""report.html in real headless Chromium: renders, sorts, filters, prints, runs no foreign code.
 
 The report comes from the reviewed golden report.json of the unit tests (tests/unit/report), with
 its evidence copied next to it, so this checks exactly the page those goldens pin. Set
@@ -72,7 +72,8 @@ def test_renders_verdict_without_errors(page: Page, problems: list[str], tmp_pat
     page.goto(bundle(golden("full"), tmp_path / "b").as_uri())
     verdict = page.get_by_role("heading", name="Verdict: Drift")
     expect(verdict).to_be_visible()
-    expect(page.locator(".verdict .headline")).to_contain_text("9 findings at or above severity low")
+    headline = page.locator(".verdict .headline")
+    expect(headline).to_contain_text("9 findings at or above severity low")
     thumbs = page.locator("#findings img.thumb")
     expect(thumbs).to_have_count(1)
     assert thumbs.first.evaluate("img => img.complete && img.naturalWidth > 0")
@@ -97,7 +98,8 @@ def test_sorting_by_header_click(page: Page, problems: list[str], tmp_path: Path
     severity = page.locator("#findings thead th", has_text="Severity")
     expect(severity).to_have_attribute("aria-sort", "none")
     severity.get_by_role("button").click()  # first click on severity: most severe first
-    assert page.locator("#findings tbody tr").first.get_attribute("data-outcome") == "access_retained"
+    expect(page.locator("#findings tbody tr").first).to_have_attribute(
+        "data-outcome", "access_retained")
     assert problems == []
 
 
@@ -136,7 +138,8 @@ def test_works_without_javascript(browser: Browser, tmp_path: Path) -> None:
     expect(page.get_by_role("heading", name="Verdict: Drift")).to_be_visible()
     expect(page.locator("#findings tbody tr")).to_have_count(12)
     expect(page.locator("#toolbar")).to_be_hidden()
-    assert page.locator("#findings tbody tr").first.get_attribute("data-outcome") == "access_retained"
+    expect(page.locator("#findings tbody tr").first).to_have_attribute(
+        "data-outcome", "access_retained")
     context.close()
 
 

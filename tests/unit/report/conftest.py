@@ -1,4 +1,4 @@
-"""Hand-made reports for the renderer tests: one with every outcome, an inconclusive one, an empty one.
+"""Hand-made reports for the renderer tests: every outcome, an inconclusive one, an empty one.
 
 They are built by hand (not by reconcile) so the renderers are pinned independently of evaluation.
 Evidence paths point into `data/` next to this file, which the tests pass as the bundle directory.
@@ -135,7 +135,8 @@ def history() -> tuple[RunSummary, ...]:
             ("drift", {"missing": 2, "access_retained": 1, "degraded": 3}),
             ("inconclusive", {"unverified": 4}), ("drift", {"missing": 1, "not_removed": 2})]
     return tuple(
-        RunSummary(run_id=f"r-{i}", finished_at=at(24 * (5 - i)), verdict=v,  # type: ignore[arg-type]
+        RunSummary(run_id=f"r-{i}", finished_at=at(24 * (5 - i)),
+                   verdict=v,  # type: ignore[arg-type]
                    counts={"in_sync": 3, **c}, surface_counts={"user_monitoring": 9})
         for i, (v, c) in enumerate(rows)
     )

@@ -87,3 +87,8 @@ def test_markdown_top_findings_are_limited(full_report: Report) -> None:
     table = text.split("### Top findings", 1)[1]
     assert table.index("frank@acme.example") < table.index("grace@acme.example")
     assert "action-plan.csv" in text
+
+
+def test_markdown_empty_verified_is_not_a_clean_pass(empty_report: Report) -> None:
+    """A verified run that checked nobody says so instead of reading as a pass."""
+    assert "nothing was compared" in render_markdown(empty_report)

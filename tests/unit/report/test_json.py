@@ -1,4 +1,4 @@
-"""report.json: canonical JSON that reloads into the same report and re-renders to the same bytes."""
+"""report.json: canonical JSON that reloads into the same report and re-renders identically."""
 
 from __future__ import annotations
 
