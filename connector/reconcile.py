@@ -39,6 +39,7 @@ def evaluate(snapshot: Snapshot, policy: Policy) -> Report:
     findings = [_trusted(d, untrusted, inconclusive=bool(reasons)) for d in drafts]
     findings = apply_exceptions(findings, policy.exceptions, now)
     findings = _with_history(findings, snapshot.history, now)
+    findings = [_landed(f, snapshot.history, now) for f in findings]
     findings = sort_findings(_unique(findings))
     return Report(
         run=snapshot.run,
@@ -150,6 +151,23 @@ def _with_history(
     return [f if f.outcome == Outcome.IN_SYNC
             else f.model_copy(update={"open_since": history.open_since.get(f.key, now)})
             for f in findings]
+
+
+_WAITING = (Outcome.PENDING, Outcome.MISSING, Outcome.NOT_REMOVED, Outcome.DEGRADED)
+
+
+def _landed(finding: Finding, history: HistoryContext, now: datetime) -> Finding:
+    """A change still open in the last run and in sync now landed since: delay at most now - change.
+
+    Only a bound (the change landed between the two runs), so it is marked `delay: at_most`.
+    """
+    if finding.outcome != Outcome.IN_SYNC or finding.delay or finding.changed_at is None:
+        return finding
+    keys = (f"{o.value}:{finding.surface}:{finding.subject}" for o in _WAITING)
+    if not any(k in history.open_since for k in keys) or finding.changed_at > now:
+        return finding
+    details = {**finding.details, "delay": "at_most"}
+    return finding.model_copy(update={"delay": now - finding.changed_at, "details": details})
 
 
 def _unique(findings: Sequence[Finding]) -> list[Finding]:

@@ -150,8 +150,11 @@ def _expected_present(
 ) -> Draft:
     details = {"observed": "present", "row_address": normalise(row.address),
                "sync_state": row.sync_state, "status": row.status}
+    delay = _delay(identity, row)
+    if delay is not None:
+        details["delay"] = "observed"  # first seen minus the provider's change
     common = {"identity_id": identity.id, "match_rule": rule, "changed_at": identity.changed_at,
-              "delay": _delay(identity, row)}
+              "delay": delay}
     if row.sync_state == "Live" and row.status == "Good connection":
         return Draft(make_finding(Outcome.IN_SYNC, "user_monitoring", identity.email,
                                   "protected, and shown as Live with a good connection",
@@ -159,8 +162,7 @@ def _expected_present(
     start = identity.changed_at or row.user_created
     if start is not None and _within_grace(start, ctx):
         what = f"present but {row.sync_state} / {row.status}"
-        return Draft(_pending(identity, start, ctx, what, details, match_rule=rule,
-                              delay=common["delay"]))
+        return Draft(_pending(identity, start, ctx, what, details, match_rule=rule, delay=delay))
     message = f"present, but {row.sync_state} / {row.status} past the grace period"
     return Draft(make_finding(Outcome.DEGRADED, "user_monitoring", identity.email, message,
                               details=details, **common))

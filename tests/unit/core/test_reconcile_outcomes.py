@@ -259,3 +259,21 @@ def test_ambiguous_row_does_not_hide_an_identity_seen_elsewhere(build) -> None: 
     report = evaluate(snapshot, Policy())
     assert {f.key for f in report.findings} == {"ambiguous:user_monitoring:s@x.com",
                                                 "not_removed:user_monitoring:a@x.com"}
+
+
+def test_landed_change_gets_an_upper_bound_delay(build) -> None:  # noqa: ANN001
+    """A removal still pending last run and in sync now: delay at most now minus the change."""
+    from connector.models import HistoryContext
+
+    history = HistoryContext(open_since={"pending:user_monitoring:a@x.com": build.now - 5 * H})
+    snapshot = build.snapshot([build.identity("a@x.com", active=False, changed_ago=6 * H)], [],
+                              history=history)
+    (finding,) = evaluate(snapshot, Policy()).findings
+    assert (finding.outcome, finding.delay, finding.details["delay"]) == (Outcome.IN_SYNC, 6 * H, "at_most")
+
+
+def test_no_delay_without_an_earlier_observation(build) -> None:  # noqa: ANN001
+    """Without history showing the change open, an absent leaver gets no delay figure."""
+    snapshot = build.snapshot([build.identity("a@x.com", active=False, changed_ago=6 * H)])
+    (finding,) = evaluate(snapshot, Policy()).findings
+    assert finding.delay is None
