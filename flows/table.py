@@ -115,11 +115,13 @@ async (table, {columns, want, stallMs}) => {
   const index = columns.map(c => headers.findIndex(h => norm(h) === norm(c)));
   const missing = columns.filter((c, i) => index[i] < 0);
   if (missing.length) return JSON.stringify({headers, missing, rows: []});
+  // the scroll container may be inside the grid (a viewport around its rows) or around it
+  const scrolls = el => el.scrollHeight > el.clientHeight + 1
+    && /(auto|scroll)/.test(getComputedStyle(el).overflowY);
   const scroller = (() => {
-    for (let el = table; el; el = el.parentElement) {
-      const style = getComputedStyle(el);
-      if (el.scrollHeight > el.clientHeight + 1 && /(auto|scroll)/.test(style.overflowY)) return el;
-    }
+    const inner = [...table.querySelectorAll('*')].find(scrolls);
+    if (inner) return inner;
+    for (let el = table; el; el = el.parentElement) if (scrolls(el)) return el;
     return document.scrollingElement;
   })();
   const virtual = table.getAttribute('aria-rowcount') !== null
