@@ -161,7 +161,8 @@ def _landed(finding: Finding, history: HistoryContext, now: datetime) -> Finding
 
     Only a bound (the change landed between the two runs), so it is marked `delay: at_most`.
     """
-    if finding.outcome != Outcome.IN_SYNC or finding.delay or finding.changed_at is None:
+    known = finding.delay is not None
+    if finding.outcome != Outcome.IN_SYNC or known or finding.changed_at is None:
         return finding
     keys = (f"{o.value}:{finding.surface}:{finding.subject}" for o in _WAITING)
     if not any(k in history.open_since for k in keys) or finding.changed_at > now:
