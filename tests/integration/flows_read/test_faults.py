@@ -4,13 +4,16 @@ says why; a short list is never marked complete."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from connector.models import CollectionErrorKind as K
+from flows.collect import collect
 from flows.session import PortalSession
 from tests.integration.flows_read.reading import (
+    FAST,
     assert_complete,
     assert_incomplete_because,
     kinds,
@@ -144,3 +147,16 @@ def test_short_idle_timeout_is_survived(portal: Any, session: PortalSession, two
     _, collection = read_users(session)
     assert_complete(collection, two_pages)
     assert session.sign_in_count == 2
+
+
+def test_failing_group_members_make_groups_incomplete(portal: Any, session: PortalSession) -> None:
+    """The Groups list loads but every group's member table fails: groups is incomplete and each
+    error names its group; the other surfaces are unaffected."""
+    portal.control.load_tenant("demo")
+    portal.control.faults(fault_path_prefix="/0/data/groups/", fail_share=1.0)
+    read = collect(session, replace(FAST, surfaces=("groups", "api_tokens"), retry_attempts=1))
+    groups, tokens = read.collection("groups"), read.collection("api_tokens")
+    assert groups is not None and tokens is not None and tokens.complete
+    assert_incomplete_because(groups, K.HTTP_ERROR)
+    assert all(e.message.startswith("group ") for e in groups.errors)
+    assert all(g.members is None for g in read.groups) and read.groups
