@@ -80,6 +80,11 @@ def summary_counts(counts: dict[str, int]) -> dict[str, int]:
     return buckets
 
 
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 identity', '3 identities'."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def utc(moment: datetime | None) -> str:
     """'2026-11-27 14:03 UTC', or an empty string."""
     if moment is None:
@@ -137,4 +142,5 @@ def delay_stats(findings: Iterable[Finding]) -> dict[str, str] | None:
     if not delays:
         return None
     mid = timedelta(seconds=median(d.total_seconds() for d in delays))
-    return {"count": str(len(delays)), "median": duration(mid), "max": duration(max(delays))}
+    return {"count": plural(len(delays), "change"), "median": duration(mid),
+            "max": duration(max(delays))}

@@ -19,6 +19,7 @@ from ._format import (
     open_for,
     ordered,
     outcome_counts,
+    plural,
     read_modes,
     utc,
 )
@@ -103,11 +104,11 @@ def _headline(report: Report) -> str:
     if report.verdict == "drift":
         return (f"{failing} finding{'s' if failing != 1 else ''} at or above severity "
                 f"{report.policy.fail_level} need{'s' if failing == 1 else ''} action; "
-                f"{report.identities_verified} identities verified.")
+                f"{plural(report.identities_verified, 'identity', 'identities')} verified.")
     if report.identities_verified == 0:  # field lesson 2: no findings must not read as a pass
         return "Verified, but nothing was compared: no identity was checked in this run."
-    return (f"Everything was read completely and {report.identities_verified} identities "
-            "match the identity provider.")
+    verified = plural(report.identities_verified, "identity", "identities")
+    return f"Everything was read completely and {verified} match the identity provider."
 
 
 def _reasons(report: Report) -> list[dict[str, str]]:
@@ -133,7 +134,7 @@ def _meta(report: Report) -> list[tuple[str, str]]:
         ("Tool version", f"tessian-connector {run.tool_version}"),
         ("Portal read", sources), ("Identity source", _identity_source(report)),
         ("Policy", f"fail at {policy.fail_level} or above; grace period "
-                   f"{duration(policy.grace_period)}; {len(policy.exceptions)} exception(s)"),
+                   f"{duration(policy.grace_period)}; {plural(len(policy.exceptions), 'exception')}"),
     ]
     return meta
 
@@ -144,7 +145,8 @@ def _identity_source(report: Report) -> str:
     if src is None:
         return "not read"
     state = "complete" if src.complete else "INCOMPLETE"
-    return f"{src.kind} ({src.location}): {len(src.identities)} identities, {state}"
+    count = plural(len(src.identities), "identity", "identities")
+    return f"{src.kind} ({src.location}): {count}, {state}"
 
 
 def _counts(report: Report) -> list[dict[str, str | int]]:
@@ -224,4 +226,6 @@ def _pending(report: Report) -> dict[str, str] | None:
     if not pending:
         return None
     due = sorted(f.overdue_at for f in pending if f.overdue_at is not None)
-    return {"count": str(len(pending)), "next": utc(due[0]) if due else ""}
+    verb = "is" if len(pending) == 1 else "are"
+    return {"count": f"{plural(len(pending), 'change')} {verb}",
+            "next": utc(due[0]) if due else ""}

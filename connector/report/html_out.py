@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from connector.models import Report
 
 from ._evidence import evidence
+from ._format import utc
 from ._html_view import build_view
 from ._text import surface_label
 from ._trend import trend_points, trend_svg
@@ -51,6 +52,7 @@ def _environment() -> Environment:
     )
     env.filters["surface"] = surface_label
     env.filters["breakable"] = breakable
+    env.filters["utc"] = utc
     return env
 
 

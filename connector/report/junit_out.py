@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from connector.models import Collection, Finding, Outcome, Report
 
-from ._format import is_failure, iso, open_for, ordered
+from ._format import is_failure, iso, open_for, ordered, plural
 from ._text import OUTCOME_ACTION, outcome_label, reason_text, surface_label
 
 SURFACE_ORDER = ("user_monitoring", "portal_users", "groups", "audit_trail", "directory_sync",
@@ -60,7 +60,7 @@ def _run_suite(report: Report) -> ET.Element:
         _child(verdict, "error", "run is inconclusive", "inconclusive", "\n".join(lines))
     elif report.verdict == "drift":
         failing = sum(1 for f in report.findings if is_failure(f, report))
-        _child(verdict, "failure", f"drift: {failing} finding(s) at or above "
+        _child(verdict, "failure", f"drift: {plural(failing, 'finding')} at or above "
                f"{report.policy.fail_level}", "drift", "")
     for collection in report.collections:
         suite.append(_collection_case(collection))

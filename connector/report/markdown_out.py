@@ -6,7 +6,7 @@ import re
 
 from connector.models import Report
 
-from ._format import duration, is_failure, open_for, ordered, outcome_counts, utc
+from ._format import duration, is_failure, open_for, ordered, outcome_counts, plural, utc
 from ._text import VERDICT_LABEL, outcome_label, reason_text, surface_label
 
 TOP = 10
@@ -49,11 +49,14 @@ def _headline(report: Report, failing: int) -> str:
         return ("**The run could not be trusted: no identity is reported as verified.** "
                 "Fix the reasons below and run again.")
     if report.verdict == "drift":
-        return (f"**{failing} finding(s) at or above {report.policy.fail_level}** need action; "
-                f"{report.identities_verified} identities verified.")
+        needs = "needs" if failing == 1 else "need"
+        return (f"**{plural(failing, 'finding')} at or above severity {report.policy.fail_level}** "
+                f"{needs} action; "
+                f"{plural(report.identities_verified, 'identity', 'identities')} verified.")
     if report.identities_verified == 0:  # field lesson 2: no findings must not read as a pass
         return "**Verified, but nothing was compared:** no identity was checked in this run."
-    return f"Everything was read completely; {report.identities_verified} identities verified."
+    verified = plural(report.identities_verified, "identity", "identities")
+    return f"Everything was read completely; {verified} verified."
 
 
 def _reasons(report: Report) -> str:

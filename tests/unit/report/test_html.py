@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta, timezone
 from html import unescape
 from pathlib import Path
 
@@ -157,3 +158,11 @@ def test_slowest_propagations_include_in_sync(full_report: Report) -> None:
     table = html.split('class="delays"', 1)[1].split("</table>", 1)[0]
     assert "carol" in table and "42 min" in table
     assert table.index("grace") < table.index("carol")  # slowest first
+
+
+def test_times_are_shown_in_utc(full_report: Report) -> None:
+    """An evaluation time with another offset is still shown in UTC (title and metadata)."""
+    local = full_report.evaluated_at.astimezone(timezone(timedelta(hours=2)))
+    html = render_html(full_report.model_copy(update={"evaluated_at": local}))
+    assert "<title>Drift: Tessian verification of acme, 2026-11-27 12:00 UTC</title>" in html
+    assert "14:00" not in html
