@@ -240,3 +240,17 @@ def test_password_never_reaches_the_request_log(http: httpx.Client, portal: Any,
     log = str(portal.control.requests())
     assert "/login/password" in log and "/login/2fa" in log
     assert demo_admin.password not in log and http.cookies["tessian_session"] not in log
+
+
+def test_create_app_timeouts_and_lockout_settings(portal_factory: Any, password_admin: Any) -> None:
+    """create_app's idle_timeout and lockout_failures apply (down to seconds / fewer attempts)."""
+    other = portal_factory("one-user", idle_timeout=5, lockout_failures=2)
+    other.control.clock(freeze=True)
+    with httpx.Client(base_url=other.url) as client:
+        assert password_step(client, password_admin.email, password_admin.password).status_code == 303
+        other.control.clock(advance=4)
+        assert client.get("/0/dashboard", follow_redirects=False).status_code == 200
+        other.control.clock(advance=6)
+        assert client.get("/0/dashboard", follow_redirects=False).status_code == 302
+        codes = [password_step(client, password_admin.email, "x").status_code for _ in range(2)]
+        assert codes == [401, 403]
