@@ -7,6 +7,7 @@ and each collection's health, so an inconclusive run is never a green build (fie
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
@@ -15,6 +16,8 @@ from connector.models import Collection, Finding, Outcome, Report
 from ._format import is_failure, iso, open_for, ordered, plural
 from ._text import OUTCOME_ACTION, outcome_label, reason_text, surface_label
 
+# Characters XML 1.0 cannot hold at all; portal text may contain them, CI parsers would choke.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 SURFACE_ORDER = ("user_monitoring", "portal_users", "groups", "audit_trail", "directory_sync",
                  "api_tokens")
 
@@ -26,6 +29,7 @@ def render_junit(report: Report) -> str:
     for surface, findings in _by_surface(report.findings):
         root.append(_surface_suite(report, surface, findings))
     _total(root, root.findall("testsuite"))
+    _scrub(root)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
@@ -141,3 +145,12 @@ def _total(element: ET.Element, parts: list[ET.Element]) -> None:
     element.set("errors", str(sum(1 for p in parts if p.find("error") is not None)))
     element.set("skipped", "0")
 
+
+
+def _scrub(root: ET.Element) -> None:
+    """Replace characters XML cannot represent (in text and attributes) with U+FFFD."""
+    for element in root.iter():
+        if element.text:
+            element.text = _NOT_XML.sub("\ufffd", element.text)
+        for key, value in element.attrib.items():
+            element.set(key, _NOT_XML.sub("\ufffd", value))
