@@ -203,3 +203,33 @@ def new_context(
     context.route("**/*", guard.handle)
     context.on("page", _watch_page)
     return context
+
+
+@dataclass
+class Tracer:
+    """Playwright tracing that never records a sign-in: paused around each one."""
+
+    context: BrowserContext
+    path: Path
+    parts: list[Path] = field(default_factory=list)
+    running: bool = False
+
+    def start(self) -> None:
+        """Start (or resume) recording."""
+        self.context.tracing.start(screenshots=True, snapshots=True, sources=False)
+        self.running = True
+
+    def pause(self) -> None:
+        """Save what was recorded so far as a numbered part and stop recording."""
+        if self.running:
+            part = self.path.with_name(f"{self.path.stem}-part{len(self.parts) + 1}{self.path.suffix}")
+            self.context.tracing.stop(path=part)
+            self.parts.append(part)
+            self.running = False
+
+    def stop(self) -> None:
+        """Write the final trace file."""
+        if self.running:
+            self.context.tracing.stop(path=self.path)
+            self.running = False
+            os.chmod(self.path, 0o600)

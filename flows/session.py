@@ -31,9 +31,16 @@ from connector.errors import (
     PortalUnavailable,
     SessionExpired,
 )
-from flows.browser import BrowserOptions, ReadOnlyGuard, Violation, launch, new_context
+from flows.browser import (
+    BrowserOptions,
+    ReadOnlyGuard,
+    Tracer,
+    Violation,
+    launch,
+    new_context,
+)
 from flows.pages.login import LoginPage
-from flows.sign_in import Credentials, SignInFlow, _private_write, account_key
+from flows.sign_in import Credentials, SignInFlow, private_write, account_key
 
 log = logging.getLogger(__name__)
 
@@ -45,36 +52,6 @@ def private_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path, 0o700)
     return path
-
-
-@dataclass
-class Tracer:
-    """Playwright tracing that never records a sign-in: paused around each one."""
-
-    context: BrowserContext
-    path: Path
-    parts: list[Path] = field(default_factory=list)
-    running: bool = False
-
-    def start(self) -> None:
-        """Start (or resume) recording."""
-        self.context.tracing.start(screenshots=True, snapshots=True, sources=False)
-        self.running = True
-
-    def pause(self) -> None:
-        """Save what was recorded so far as a numbered part and stop recording."""
-        if self.running:
-            part = self.path.with_name(f"{self.path.stem}-part{len(self.parts) + 1}{self.path.suffix}")
-            self.context.tracing.stop(path=part)
-            self.parts.append(part)
-            self.running = False
-
-    def stop(self) -> None:
-        """Write the final trace file."""
-        if self.running:
-            self.context.tracing.stop(path=self.path)
-            self.running = False
-            os.chmod(self.path, 0o600)
 
 
 @dataclass
@@ -165,7 +142,7 @@ class PortalSession:
 
     def save_state(self) -> None:
         """Save cookies and local storage for the next run (0600)."""
-        _private_write(self.state_file, json.dumps(self.context.storage_state()))
+        private_write(self.state_file, json.dumps(self.context.storage_state()))
 
     def sign_out(self) -> None:
         """Sign out through the banner (a traced session must not leave a live cookie behind)."""

@@ -22,11 +22,14 @@ from urllib.parse import urlsplit
 import pyotp
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from connector.errors import (
     AccountLocked,
     CodeRejected,
     CredentialsRejected,
+    PageNotLoaded,
+    PortalUnavailable,
     SignInError,
     UnsupportedSignIn,
 )
@@ -67,7 +70,7 @@ class Clock:
     sleep: Callable[[float], None] = time.sleep
 
 
-def _private_write(path: Path, text: str) -> None:
+def private_write(path: Path, text: str) -> None:
     """Write a file readable by its owner only (0600) inside a 0700 folder."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path.parent, 0o700)
@@ -109,7 +112,7 @@ class TotpSource:
             log.info("waiting %.1f s for a fresh two-factor window", wait)
             self.clock.sleep(wait + 0.05)
         # Remember the window before submitting: a crash after the submit must not reuse it.
-        _private_write(self.memory, json.dumps({"window": window}))
+        private_write(self.memory, json.dumps({"window": window}))
         return self.totp.at(window * TOTP_STEP_S)
 
 
@@ -136,13 +139,20 @@ class SignInFlow:
         """Sign in, answering each step once; raise a SignInError subclass when refused."""
         with self.guard.sign_in_window():
             try:
-                self.login.open(self.base_url, next_path)
+                self._open(next_path)
                 while (step := self._next_step()) != "signed_in":
                     self._answer(step)
                     self.answered.add(step)
+            except PlaywrightTimeout as exc:
+                raise PageNotLoaded(f"The sign-in page did not respond in time: {exc.message}") from exc
             except PlaywrightError as exc:
-                raise SignInError(f"The sign-in page failed to load or respond: {exc.message}") from exc
+                raise PortalUnavailable(f"The sign-in page could not be used: {exc.message}") from exc
         log.info("signed in to %s (%s)", urlsplit(self.base_url).netloc, self._method())
+
+    def _open(self, next_path: str) -> None:
+        status = self.login.open(self.base_url, next_path)
+        if status >= 500:  # maintenance (503) or a server error: nothing to sign in to
+            raise PortalUnavailable(f"The sign-in page answered HTTP {status}.")
 
     def _method(self) -> str:
         c = self.credentials
@@ -255,7 +265,8 @@ def sign_in(
     timeout_ms: int = 15_000,
 ) -> None:
     """Sign in on `page`; raises CredentialsRejected, CodeRejected, AccountLocked or
-    UnsupportedSignIn (never retrying a refused password or code)."""
+    UnsupportedSignIn (never retrying a refused password or code), PortalUnavailable or
+    PageNotLoaded when there is no sign-in page to use."""
     flow = SignInFlow(page, base_url, credentials, guard, state_dir, dict(overrides or {}),
                       timeout_ms=timeout_ms)
     flow.run(next_path)

@@ -75,9 +75,10 @@ class LoginPage:
         self.page = page
         self.locators = Locators(page, "login", LOGIN_LOCATORS, overrides or {})
 
-    def open(self, base_url: str, next_path: str) -> None:
-        """Load the sign-in page, asking to land on `next_path` afterwards."""
-        self.page.goto(f"{base_url.rstrip('/')}{self.PATH}?{urlencode({'next': next_path})}")
+    def open(self, base_url: str, next_path: str) -> int:
+        """Load the sign-in page, asking to land on `next_path` afterwards; the HTTP status."""
+        response = self.page.goto(f"{base_url.rstrip('/')}{self.PATH}?{urlencode({'next': next_path})}")
+        return response.status if response is not None else 200
 
     def step(self) -> str | None:
         """Which step the page shows: `two_factor`, `password`, `email`, or None."""

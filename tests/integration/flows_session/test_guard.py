@@ -21,7 +21,8 @@ def wait_for_violations(session: PortalSession, count: int, timeout_s: float = 5
 
 
 def test_remove_is_dismissed_and_a_forced_submit_is_blocked(open_session: Any, creds: Any,
-                                                            tenant_portal: Any) -> None:
+                                                            tenant_portal: Any,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
     """Clicking "Remove" meets a dismissed confirm; submitting the form anyway (no confirm) and
     a scripted DELETE are aborted by the guard, recorded, and the fixture sees no write at all."""
     with open_session(creds("password")) as s:
@@ -29,7 +30,7 @@ def test_remove_is_dismissed_and_a_forced_submit_is_blocked(open_session: Any, c
         remove = s.page.get_by_role("button", name="Remove").first
         remove.click()  # the confirm() dialog is dismissed: the form is not submitted
         s.page.wait_for_timeout(300)
-        assert s.violations == []
+        assert s.violations == [] and "dismissed a confirm dialog" in caplog.text
         outcome = s.page.evaluate(
             "url => fetch(url, {method: 'DELETE'}).then(() => 'sent', () => 'blocked')",
             s.url(PORTAL_USERS + "/1"))
@@ -42,3 +43,16 @@ def test_remove_is_dismissed_and_a_forced_submit_is_blocked(open_session: Any, c
     unsafe = [r for r in tenant_portal.control.requests()
               if r["method"] not in ("GET", "HEAD", "OPTIONS") and not r["path"].startswith("/login")]
     assert unsafe == []
+
+
+def test_images_fonts_and_media_are_blocked(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+    """An image requested by a page never reaches the portal (nothing to read there)."""
+    with open_session(creds("password")) as s:
+        loaded = s.page.evaluate("""src => new Promise(done => {
+            const img = new Image();
+            img.onload = () => done("loaded");
+            img.onerror = () => done("blocked");
+            img.src = src;
+        })""", s.url("/static/logo.png"))
+    assert loaded == "blocked"
+    assert not any(r["path"] == "/static/logo.png" for r in tenant_portal.control.requests())

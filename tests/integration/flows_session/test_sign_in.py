@@ -7,7 +7,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from connector.errors import AccountLocked, CodeRejected, CredentialsRejected, UnsupportedSignIn
+from connector.errors import (
+    AccountLocked,
+    CodeRejected,
+    CredentialsRejected,
+    PortalUnavailable,
+    UnsupportedSignIn,
+)
 
 pytestmark = pytest.mark.integration
 WRONG_SEED = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # valid base32, not the admin's seed
@@ -99,3 +105,12 @@ def test_two_factor_without_seed_is_unsupported(open_session: Any, creds: Any, t
     with pytest.raises(UnsupportedSignIn), open_session(creds("totp", totp_secret=None)):
         pass
     assert "/login/2fa" not in posts(tenant_portal)
+
+
+def test_maintenance_at_sign_in_is_portal_unavailable(open_session: Any, creds: Any,
+                                                       tenant_portal: Any) -> None:
+    """A maintenance page instead of the sign-in page is PortalUnavailable, at once, no post."""
+    tenant_portal.control.faults(maintenance=True)
+    with pytest.raises(PortalUnavailable), open_session(creds("password")):
+        pass
+    assert posts(tenant_portal) == []
