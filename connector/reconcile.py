@@ -172,13 +172,23 @@ def _landed(finding: Finding, history: HistoryContext, now: datetime) -> Finding
 
 
 def _unique(findings: Sequence[Finding]) -> list[Finding]:
-    """One finding per key; when two rules produce one key, the more severe wins."""
+    """One finding per key; when two rules produce one key, the more severe wins.
+
+    Ties are broken on the serialised finding, so the result never depends on input order.
+    """
     best: dict[str, Finding] = {}
     for f in findings:
         kept = best.get(f.key)
-        if kept is None or SEVERITY_RANK[f.severity] > SEVERITY_RANK[kept.severity]:
+        if kept is None or _preferred(f, kept):
             best[f.key] = f
     return list(best.values())
+
+
+def _preferred(new: Finding, kept: Finding) -> bool:
+    new_rank, kept_rank = SEVERITY_RANK[new.severity], SEVERITY_RANK[kept.severity]
+    if new_rank != kept_rank:
+        return new_rank > kept_rank
+    return new.model_dump_json() < kept.model_dump_json()
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

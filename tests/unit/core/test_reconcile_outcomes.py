@@ -277,3 +277,15 @@ def test_no_delay_without_an_earlier_observation(build) -> None:  # noqa: ANN001
     snapshot = build.snapshot([build.identity("a@x.com", active=False, changed_ago=6 * H)])
     (finding,) = evaluate(snapshot, Policy()).findings
     assert finding.delay is None
+
+
+def test_colliding_keys_keep_one_finding_whatever_the_order(build) -> None:  # noqa: ANN001
+    """An ambiguous row and an ambiguous identity sharing one address give one finding, stably."""
+    i = build.identity
+    people = [i("s@x.com", aliases=["t@x.com"]), i("a@x.com", aliases=["s2@x.com"]),
+              i("b@x.com", aliases=["s2@x.com"])]
+    rows = [build.row("s@x.com"), build.row("t@x.com"), build.row("s2@x.com")]
+    one = evaluate(build.snapshot(people, rows), Policy()).findings
+    two = evaluate(build.snapshot(people[::-1], rows[::-1]), Policy()).findings
+    assert one == two
+    assert len({f.key for f in one}) == len(one)

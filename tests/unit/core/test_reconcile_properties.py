@@ -93,3 +93,28 @@ def test_complete_reads_always_reach_a_verdict(build, data) -> None:  # noqa: AN
     assert report.verdict in ("verified", "drift")
     assert Outcome.UNVERIFIED not in {f.outcome for f in report.findings}
     assert len({f.key for f in report.findings}) == len(report.findings)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_input_order_does_not_change_the_report(build, data) -> None:  # noqa: ANN001
+    """Shuffling identities, rows and accounts yields the same findings in the same order."""
+    identities = data.draw(_identities(build))
+    rows, accounts = data.draw(_rows(build)), data.draw(_accounts(build))
+    first = evaluate(build.snapshot(identities, rows, accounts), Policy())
+    shuffled = build.snapshot(data.draw(st.permutations(identities)), data.draw(st.permutations(rows)),
+                              data.draw(st.permutations(accounts)))
+    assert evaluate(shuffled, Policy()).findings == first.findings
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), lost=st.integers(min_value=1, max_value=5))
+def test_shrink_guard_trip_is_never_verified(build, data, lost: int) -> None:  # noqa: ANN001
+    """A User Monitoring count far below the baseline is inconclusive whatever the findings."""
+    from connector.models import HistoryContext
+
+    rows = data.draw(_rows(build))
+    history = HistoryContext(baseline_counts={"user_monitoring": (len(rows) + lost) * 2})
+    report = evaluate(build.snapshot(data.draw(_identities(build)), rows, history=history), Policy())
+    assert report.verdict == "inconclusive"
+    assert _absence_in_sync(report, build.snapshot(rows=rows)) == []
