@@ -55,8 +55,10 @@ class History:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Findings name people: keep the state folder and the file private to this user.
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with closing(sqlite3.connect(self.path, timeout=30)) as db:
+                self.path.chmod(0o600)
                 db.execute("PRAGMA foreign_keys = ON")
                 db.executescript(SCHEMA)
                 with db:  # one transaction: committed on success, rolled back on error

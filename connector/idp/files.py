@@ -41,13 +41,13 @@ def read_identity_file(path: Path) -> IdentitySource:
     path = Path(path)
     text = read_text(path)
     if path.suffix.casefold() == ".json" or text.lstrip().startswith("{"):
-        identities, complete, errors = _from_json(path, text)
+        identities, health = _from_json(path, text)
     else:
-        identities, complete, errors = _from_csv(path, text), True, ()
+        identities, health = _from_csv(path, text), {}
     _reject_duplicates(path, identities)
-    return IdentitySource(kind="file", location=str(path), complete=complete,
-                          identities=tuple(i for i, _ in identities), errors=errors,
-                          read_at=utc_now())
+    return IdentitySource(kind="file", location=str(path),
+                          identities=tuple(i for i, _ in identities), read_at=utc_now(),
+                          **{"complete": True, **health})
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -93,7 +93,8 @@ def _check_header(path: Path, header: Sequence[str]) -> None:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-def _from_json(path: Path, text: str) -> tuple[list[tuple[Identity, Where]], bool, tuple[str, ...]]:
+def _from_json(path: Path, text: str) -> tuple[list[tuple[Identity, Where]], dict[str, Any]]:
+    """Identities, and the health an exported source recorded (complete, errors, warnings)."""
     data = load_json(path, text)
     where = Where(path, 1)
     if not isinstance(data, dict) or "identities" not in data:
@@ -108,7 +109,10 @@ def _from_json(path: Path, text: str) -> tuple[list[tuple[Identity, Where]], boo
         raise where.error("the file lists no identities", "identities")
     lines = array_lines(text, "identities", len(items))
     found = [_json_item(path, item, n, line) for n, (item, line) in enumerate(zip(items, lines), 1)]
-    return found, _json_complete(data, where), _json_errors(data, where)
+    health = {"complete": _json_complete(data, where),
+              "errors": _json_strings(data, where, "errors"),
+              "warnings": _json_strings(data, where, "warnings")}
+    return found, health
 
 
 def _json_item(path: Path, item: Any, number: int, line: int | None) -> tuple[Identity, Where]:
@@ -135,11 +139,11 @@ def _json_complete(data: Mapping[str, Any], where: Where) -> bool:
     return complete
 
 
-def _json_errors(data: Mapping[str, Any], where: Where) -> tuple[str, ...]:
-    errors = data.get("errors", [])
-    if not isinstance(errors, list) or not all(isinstance(e, str) for e in errors):
-        raise where.error("expected a list of strings", "errors")
-    return tuple(errors)
+def _json_strings(data: Mapping[str, Any], where: Where, key: str) -> tuple[str, ...]:
+    values = data.get(key, [])
+    if not isinstance(values, list) or not all(isinstance(e, str) for e in values):
+        raise where.error("expected a list of strings", key)
+    return tuple(values)
 
 
 # --- Shared ----------------------------------------------------------------------------------

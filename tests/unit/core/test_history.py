@@ -39,7 +39,8 @@ def test_empty_history_gives_empty_context(tmp_path: Path) -> None:
     history = History.in_state_dir(tmp_path / ".state")
     assert history.context("acme") == HistoryContext()
     assert history.runs("acme") == [] and history.open_findings("acme") == []
-    assert (tmp_path / ".state" / "history.sqlite3").exists()
+    assert (tmp_path / ".state" / "history.sqlite3").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / ".state").stat().st_mode & 0o777 == 0o700
 
 
 def test_runs_are_listed_newest_first_per_tenant(build, tmp_path: Path) -> None:  # noqa: ANN001

@@ -56,12 +56,13 @@ def test_json_written_by_expected_round_trips(tmp_path: Path) -> None:
     """An IdentitySource dump (what `expected --out` writes) reads back, incompleteness kept."""
     original = read_identity_file(_csv(tmp_path, "u1,a@x.com,A,b@x.com,true,true,false,,"))
     dumped = json.loads(original.model_dump_json())
-    dumped.update(complete=False, errors=["page 2 failed"])
+    dumped.update(complete=False, errors=["page 2 failed"], warnings=["assignment gates nothing"])
     path = tmp_path / "expected.json"
     path.write_text(json.dumps(dumped, indent=2))
     again = read_identity_file(path)
     assert again.identities == original.identities
     assert (again.complete, again.errors) == (False, ("page 2 failed",))
+    assert again.warnings == ("assignment gates nothing",)
 
 
 @pytest.mark.parametrize(("lines", "header", "where", "field"), [
