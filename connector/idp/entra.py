@@ -168,6 +168,10 @@ def _read_direct_users(seam: HttpSeam, graph: str, state: GraphState) -> None:
         for page in paged(seam, f"{graph}/users", params, next_link, values):
             for user in page:
                 state.remember(user, "assignment")
+    missing = sorted(set(wanted) - state.users.keys())
+    if missing:
+        state.warnings.append(f"{len(missing)} assigned user(s) not found in the directory (deleted?): "
+                              + ", ".join(missing[:5]))
 
 
 def _read_user(seam: HttpSeam, graph: str, user_id: str, state: GraphState, options: EntraOptions) -> None:
