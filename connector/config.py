@@ -190,7 +190,7 @@ def parse_duration(text: str) -> timedelta:
     """'24h', '3d', '90m', '1d12h', '2w', '45s' (or ISO-8601 'PT24H', left to pydantic)."""
     value = text.strip().casefold()
     if value.startswith("p"):
-        return value  # type: ignore[return-value] - pydantic parses ISO-8601 durations
+        return text.strip().upper()  # type: ignore[return-value] - pydantic reads ISO-8601
     parts = _DURATION.findall(value)
     if not parts or _DURATION.sub("", value).strip():
         raise ValueError(f"cannot read {text!r} as a duration; use e.g. 24h, 3d, 90m or 1d12h")

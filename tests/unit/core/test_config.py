@@ -252,6 +252,11 @@ def test_durations(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
 
 
+def test_iso_durations_work_too(tmp_path: Path) -> None:
+    """An ISO-8601 duration (as in the demo policy) is accepted as well."""
+    assert _load(toml=_toml(tmp_path, 'grace_period = "PT36H"')).grace_period == timedelta(hours=36)
+
+
 def test_list_and_map_forms_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Lists are comma-separated and maps key=value pairs (or JSON) in environment variables."""
     monkeypatch.setenv("TESSIAN_IN_SCOPE_DOMAINS", "X.com, @y.com")
