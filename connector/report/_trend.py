@@ -61,9 +61,12 @@ def trend_svg(points: list[Point]) -> Markup:
     slot = plot_w / max(len(points), 1)
     bar = min(28.0, slot * 0.6)
     parts = [_axes(top, plot_w, plot_h)]
+    every = max(1, round(len(points) / 12))  # at most ~12 date labels, always the last one
     for i, point in enumerate(points):
         x = LEFT + i * slot + (slot - bar) / 2
         parts.append(_bar(point, x, bar, top, plot_h))
+        if point.current or (i % every == 0 and i < len(points) - every):
+            parts.append(_date(point, x + bar / 2, TOP + plot_h))
     body = "".join(str(p) for p in parts)
     return Markup(
         f'<svg class="trend" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
@@ -104,8 +107,13 @@ def _bar(point: Point, x: float, width: float, top: int, plot_h: float) -> Marku
         f'<rect x="{x:.1f}" y="{base - h_serious - h_other:.1f}" width="{width:.1f}" '
         f'height="{h_other:.1f}" fill="{OTHER}"/>'
         f'<text x="{cx:.1f}" y="{base + 16}" text-anchor="middle" fill="{colour}" '
-        f'class="verdict-letter"{weight}>{escape(label[:1])}</text>'
-        + (f'<text x="{cx:.1f}" y="{base + 30}" text-anchor="middle" class="axis">now</text>'
-           if point.current else "")
-        + "</g>"
+        f'class="verdict-letter"{weight}>{escape(label[:1])}</text></g>'
+    )
+
+
+def _date(point: Point, cx: float, base: float) -> Markup:
+    """The run's date (month-day) under its bar; 'now' for this run."""
+    text = "now" if point.current else point.when[5:10]
+    return Markup(
+        f'<text x="{cx:.1f}" y="{base + 30}" text-anchor="middle" class="axis">{escape(text)}</text>'
     )

@@ -166,3 +166,15 @@ def test_times_are_shown_in_utc(full_report: Report) -> None:
     html = render_html(full_report.model_copy(update={"evaluated_at": local}))
     assert "<title>Drift: Tessian verification of acme, 2026-11-27 12:00 UTC</title>" in html
     assert "14:00" not in html
+
+
+def test_trend_keeps_the_last_thirty_runs(full_report: Report) -> None:
+    """A long history draws the 30 latest runs (this one last) with a readable number of dates."""
+    first = full_report.history[0]
+    runs = tuple(first.model_copy(update={"run_id": f"r-{i}",
+                                          "finished_at": first.finished_at + timedelta(hours=i)})
+                 for i in range(40))
+    svg = render_html(full_report.model_copy(update={"history": runs})).split("<svg", 1)[1]
+    assert svg.count('<g class="run">') == 30
+    assert "run r-10 " in svg and "run r-9 " not in svg
+    assert svg.count('class="axis">') - 2 <= 13  # dates, minus the two y-axis labels
