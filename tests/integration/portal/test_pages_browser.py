@@ -129,7 +129,7 @@ def test_empty_tenant_shows_no_results(admin_page: Page, portal: Any) -> None:
 
 def test_progressbar_while_loading(admin_page: Page, portal: Any) -> None:
     """With a slow data call the "Loading" progressbar shows and the table is empty, then rows come."""
-    portal.control.faults(slow_spinner_ms=3000)  # long enough to look while it spins
+    portal.control.faults(slow_spinner_ms=2000)  # long enough to look while it spins
     admin_page.goto(portal.url + "/0/admin/user-monitoring")
     expect(admin_page.get_by_role("progressbar", name="Loading")).to_be_visible()
     expect(admin_page.get_by_role("table", name="Monitored users").get_by_role("row")).to_have_count(1)
