@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
@@ -76,9 +77,13 @@ def _search(
 
 def _relative_evidence(results: list[SpotCheckResult], bundle: Bundle) -> list[SpotCheckResult]:
     """Evidence paths relative to the bundle (the renderers resolve them from there)."""
+    root = bundle.root.resolve()
+
     def rel(p: str) -> str:
-        prefix = f"{bundle.root}/"
-        return p[len(prefix):] if p.startswith(prefix) else p
+        try:
+            return Path(p).resolve().relative_to(root).as_posix()
+        except ValueError:
+            return p
 
     return [r.model_copy(update={"evidence": tuple(rel(p) for p in r.evidence)}) for r in results]
 

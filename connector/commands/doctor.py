@@ -56,16 +56,19 @@ def _write(bundle: Bundle, checks: Sequence[PageCheck], sign_in_error: str | Non
 
 def print_table(checks: Sequence[PageCheck], out: TextIO) -> None:
     """The per-page table: page, result, what failed, evidence."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="sign-in: ok", title_justify="left")
+    tty = _tty(out)
+    table = Table(title="sign-in: ok", title_justify="left",
+                  box=box.HEAVY_HEAD if tty else box.ASCII)
     for column in ("page", "result", "failed locator", "message", "evidence"):
         table.add_column(column)
     for c in checks:
         table.add_row(c.page, "ok" if c.ok else "CHANGED", c.failed_locator or "", c.message,
                       c.screenshot or "")
-    Console(file=out, width=160, no_color=not _tty(out)).print(table)
+    Console(file=out, width=160, no_color=not tty).print(table)
 
 
 def _tty(out: TextIO) -> bool:
