@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from connector.config import load_settings, parse_duration
+from connector.config import Settings, load_settings, parse_duration, settings_reference
 from connector.errors import ConfigError
 from connector.models import Outcome, Severity
 
@@ -278,3 +278,12 @@ def test_policy_reads_the_exceptions_file(tmp_path: Path) -> None:
     policy = _load({"exceptions_file": str(rules), "fail_level": "high", "grace_period": "3d"}).policy()
     assert (policy.fail_level, policy.grace_period) == (Severity.HIGH, timedelta(days=3))
     assert [(r.email, r.outcome) for r in policy.exceptions] == [("a@x.com", Outcome.ORPHAN)]
+
+
+def test_settings_reference_lists_every_setting() -> None:
+    """The generated reference table names each setting once, with readable defaults, no secrets."""
+    table = settings_reference()
+    for name in Settings.model_fields:
+        assert table.count(f"| `{name}` |") == 1
+    assert "| `grace_period` | `TESSIAN_GRACE_PERIOD` | `24h` |" in table
+    assert "`OKTA_API_TOKEN` | (secret) |" in table
