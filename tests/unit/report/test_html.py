@@ -176,5 +176,5 @@ def test_trend_keeps_the_last_thirty_runs(full_report: Report) -> None:
                  for i in range(40))
     svg = render_html(full_report.model_copy(update={"history": runs})).split("<svg", 1)[1]
     assert svg.count('<g class="run">') == 30
-    assert "run r-10 " in svg and "run r-9 " not in svg
+    assert "run r-11 " in svg and "run r-10 " not in svg  # 29 earlier runs + this one
     assert svg.count('class="axis">') - 2 <= 13  # dates, minus the two y-axis labels
