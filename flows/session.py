@@ -31,6 +31,7 @@ from connector.errors import (
     PortalUnavailable,
     SessionExpired,
 )
+from connector.models import CollectionError, CollectionErrorKind
 from flows.browser import (
     BrowserOptions,
     ReadOnlyGuard,
@@ -76,6 +77,14 @@ class PortalSession:
     def violations(self) -> list[Violation]:
         """Requests the read-only guard blocked (each one is a bug to report)."""
         return self.guard.violations
+
+    def violation_errors(self) -> tuple[CollectionError, ...]:
+        """The guard's records as collection errors (a blocked write makes a read untrustworthy)."""
+        return tuple(
+            CollectionError(kind=CollectionErrorKind.READ_ONLY_VIOLATION,
+                            message=f"the read-only guard blocked {v.method} {v.path}")
+            for v in self.violations
+        )
 
     @property
     def host(self) -> str:

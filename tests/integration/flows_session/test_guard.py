@@ -39,6 +39,7 @@ def test_remove_is_dismissed_and_a_forced_submit_is_blocked(open_session: Any, c
         wait_for_violations(s, 2)
         assert [(v.method, v.path.endswith("/remove")) for v in s.violations] == [
             ("DELETE", False), ("POST", True)]
+        assert [e.kind.value for e in s.violation_errors()] == ["read_only_violation"] * 2
     assert tenant_portal.control.writes() == []
     unsafe = [r for r in tenant_portal.control.requests()
               if r["method"] not in ("GET", "HEAD", "OPTIONS") and not r["path"].startswith("/login")]

@@ -95,16 +95,19 @@ def test_doctor_passes_on_the_modelled_portal(open_session: Any, creds: Any, tmp
     assert [c.page for c in checks if not c.ok] == []
 
 
+@pytest.mark.parametrize(("layout", "locator_suffix"),
+                         [("renamed_column", ".column."), ("table_missing", ".table")])
 def test_doctor_names_the_changed_locator(open_session: Any, creds: Any, tenant_portal: Any,
-                                          tmp_path: Path) -> None:
-    """A renamed column fails its page with the column's override key, a screenshot and the
-    ARIA snapshot; pages without that change still pass."""
-    tenant_portal.control.faults(layout="renamed_column")
+                                          tmp_path: Path, layout: str, locator_suffix: str) -> None:
+    """A layout variant fails the changed pages with the locator's override key, a screenshot
+    and the ARIA snapshot; pages without a table (dashboard) still pass."""
+    tenant_portal.control.faults(layout=layout)
     with open_session(creds("password")) as s:
         checks = doctor(s, tmp_path / "evidence")
     failed = [c for c in checks if not c.ok]
-    assert failed and any(c.ok for c in checks)
+    assert failed and [c.page for c in checks if c.ok][:1] == ["dashboard"]
     for c in failed:
         assert c.failed_locator and c.failed_locator.startswith(f"{c.page}.")
+        assert locator_suffix in c.failed_locator
         assert c.screenshot and Path(c.screenshot).read_bytes().startswith(PNG)
         assert c.aria_snapshot and "heading" in Path(c.aria_snapshot).read_text()
