@@ -61,7 +61,7 @@ def trend_svg(points: list[Point]) -> Markup:
     slot = plot_w / max(len(points), 1)
     bar = min(28.0, slot * 0.6)
     parts = [_axes(top, plot_w, plot_h)]
-    every = max(1, round(len(points) / 12))  # at most ~12 date labels, always the last one
+    every = max(1, -(-len(points) // 12))  # at most 12 date labels plus "now"
     for i, point in enumerate(points):
         x = LEFT + i * slot + (slot - bar) / 2
         parts.append(_bar(point, x, bar, top, plot_h))
