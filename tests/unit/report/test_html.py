@@ -178,3 +178,14 @@ def test_trend_keeps_the_last_thirty_runs(full_report: Report) -> None:
     assert svg.count('<g class="run">') == 30
     assert "run r-11 " in svg and "run r-10 " not in svg  # 29 earlier runs + this one
     assert svg.count('class="axis">') - 2 <= 13  # dates, minus the two y-axis labels
+
+
+def test_accessible_structure(full_report: Report, evidence_root: Path) -> None:
+    """Every table has a caption, every image alt text, ids are unique, headings start at h1."""
+    html = render_html(full_report, evidence_root=evidence_root)
+    assert html.count("<table") == html.count("<caption>") > 3
+    assert html.count("<img") == html.count(' alt="Screenshot: ')
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    assert html.index("<h1>") < html.index("<h2")
+    assert '<html lang="en">' in html
