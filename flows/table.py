@@ -115,24 +115,25 @@ async (table, {columns, want, stallMs}) => {
   const index = columns.map(c => headers.findIndex(h => norm(h) === norm(c)));
   const missing = columns.filter((c, i) => index[i] < 0);
   if (missing.length) return JSON.stringify({headers, missing, rows: []});
-  // the scroll container may be inside the grid (a viewport around its rows) or around it
+  // the scroll container may be inside the grid (a viewport around its rows) or around it;
+  // looked for only when the first look did not show every promised row
   const scrolls = el => el.scrollHeight > el.clientHeight + 1
     && /(auto|scroll)/.test(getComputedStyle(el).overflowY);
-  const scroller = (() => {
+  const findScroller = () => {
     const inner = [...table.querySelectorAll('*')].find(scrolls);
     if (inner) return inner;
     for (let el = table; el; el = el.parentElement) if (scrolls(el)) return el;
     return document.scrollingElement;
-  })();
-  const virtual = table.getAttribute('aria-rowcount') !== null
-    || scroller !== document.scrollingElement;
+  };
+  let scroller = null;
+  let virtual = table.getAttribute('aria-rowcount') !== null;
   const seen = new Map();
   const grab = () => {
     const rows = [...table.querySelectorAll('[role=row], tr')]
       .filter(r => !r.closest('thead') && !r.querySelector('[role=columnheader]'));
     rows.forEach((r, pos) => {
       const cells = [...r.querySelectorAll('[role=cell], [role=gridcell], [role=rowheader], td, th')]
-        .map(c => (c.innerText || c.textContent || '').replace(/\\s+/g, ' ').trim());
+        .map(c => (c.textContent || '').replace(/\\s+/g, ' ').trim());
       const values = index.map(i => cells[i] === undefined ? null : cells[i]);
       const link = r.querySelector('a[href]');
       const idx = r.getAttribute('aria-rowindex');
@@ -142,8 +143,14 @@ async (table, {columns, want, stallMs}) => {
   };
   const pause = ms => new Promise(r => setTimeout(r, ms));
   grab();
+  if (seen.size < want && !virtual) {  // rows render lazily: key them by content, not position
+    virtual = true;
+    seen.clear();
+    grab();
+  }
   let before = seen.size, lastNew = Date.now();
   while (seen.size < want) {
+    scroller = scroller || findScroller();
     const step = Math.max(50, Math.floor(scroller.clientHeight * 0.8));
     scroller.scrollTop = Math.min(scroller.scrollTop + step, scroller.scrollHeight);
     await pause(20);
@@ -151,7 +158,7 @@ async (table, {columns, want, stallMs}) => {
     if (seen.size > before) { before = seen.size; lastNew = Date.now(); }
     else if (Date.now() - lastNew > stallMs) break;
   }
-  scroller.scrollTop = 0;
+  if (scroller) scroller.scrollTop = 0;
   // one string, not a tree of values: Playwright validates every value of a structured result
   return JSON.stringify({headers, missing, rows: [...seen.values()]});
 }
