@@ -40,7 +40,12 @@ def doctor(
 ) -> list[PageCheck]:
     """Check every page (default: all pages of portal-model.md) and return one check per page."""
     private_dir(evidence_dir)
-    return [check_page(session, factory(session), evidence_dir) for factory in pages or DEFAULT_PAGES]
+    checks = []
+    for factory in pages or DEFAULT_PAGES:
+        page = factory(session)
+        page.timeout_ms = session.options.timeout_ms
+        checks.append(check_page(session, page, evidence_dir))
+    return checks
 
 
 def check_page(session: PortalSession, page: BasePage, evidence_dir: Path) -> PageCheck:

@@ -40,9 +40,11 @@ def spot_check(
     """For each address, one result per surface (User Monitoring, then Portal Users)."""
     private_dir(evidence_dir)
     results: list[SpotCheckResult] = []
+    timeout = session.options.timeout_ms
     for email in emails:
-        results.append(_check(session, UserMonitoringPage(session), email, evidence_dir))
-        results.append(_check(session, PortalUsersPage(session), email, evidence_dir))
+        for page in (UserMonitoringPage(session, timeout_ms=timeout),
+                     PortalUsersPage(session, timeout_ms=timeout)):
+            results.append(_check(session, page, email, evidence_dir))
     return results
 
 

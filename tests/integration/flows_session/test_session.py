@@ -25,8 +25,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_second_session_reuses_saved_state(open_session: Any, creds: Any, tenant_portal: Any,
-                                           tmp_path: Path) -> None:
+def test_second_session_reuses_saved_state(open_session: Any, creds: Any, tenant_portal: Any) -> None:
     """A second run with the same state folder makes no sign-in request at all."""
     with open_session(creds("password")) as first:
         assert first.sign_in_count == 1
@@ -39,7 +38,7 @@ def test_second_session_reuses_saved_state(open_session: Any, creds: Any, tenant
     assert sign_in_requests(tenant_portal, since=before) == []
 
 
-def test_saved_state_is_private(open_session: Any, creds: Any, tmp_path: Path) -> None:
+def test_saved_state_is_private(open_session: Any, creds: Any) -> None:
     """The storage state file is 0600 in a 0700 folder, and holds no password."""
     with open_session(creds("password")) as s:
         state_file = s.state_file

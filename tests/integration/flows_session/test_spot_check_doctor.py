@@ -78,9 +78,9 @@ def test_spot_check_masks_other_rows(open_session: Any, creds: Any, tmp_path: Pa
     assert share[0] > 0.05 and share[1] == 0  # masked rows vs the one row shown in full
 
 
-def test_spot_check_inconclusive_when_search_never_settles(open_session: Any, creds: Any,
-                                                           tenant_portal: Any, tmp_path: Path) -> None:
-    """A search whose results never finish loading is reported inconclusive, not absent."""
+def test_spot_check_inconclusive_when_the_search_cannot_load(open_session: Any, creds: Any,
+                                                             tenant_portal: Any, tmp_path: Path) -> None:
+    """A search that never shows its results (maintenance page) is inconclusive, never absent."""
     with open_session(creds("password")) as s:
         tenant_portal.control.faults(maintenance=True)
         results = spot_check(s, ["nobody.here@acme.example"], tmp_path / "evidence")
