@@ -57,7 +57,7 @@ class EntraOptions:
     authority_url: str = DEFAULT_AUTHORITY
     graph_scope: str = "https://graph.microsoft.com/.default"
     ca_bundle: str | None = None
-    logs_since_days: int = 30
+    logs_since_days: int = 30  # audit-log window; 0 turns audit and provisioning logs off
     provisioning_logs: bool = False
     directory_scan: Literal["all", "disabled", "none"] = "all"
     domains: tuple[str, ...] = ()
@@ -107,9 +107,10 @@ def _read_all(seam: HttpSeam, graph: str, options: EntraOptions, state: GraphSta
         if app_id:
             _read_app(seam, graph, app_id, name, state)
     _read_direct_users(seam, graph, state)
-    state.log = read_audits(seam, graph, sp_ids=set(state.sps.values()), group_ids=state.groups,
-                            now=now, days=options.logs_since_days)
-    if options.provisioning_logs:
+    if options.logs_since_days > 0:  # 0: no audit logs (no AuditLog/Directory.Read.All needed)
+        state.log = read_audits(seam, graph, sp_ids=set(state.sps.values()), group_ids=state.groups,
+                                now=now, days=options.logs_since_days)
+    if options.provisioning_logs and options.logs_since_days > 0:
         for sp in state.sps.values():
             read_provisioning(seam, graph, state.log, sp_id=sp, now=now, days=options.logs_since_days)
     for user_id in sorted(state.log.leavers - state.users.keys()):

@@ -64,7 +64,7 @@ class OktaOptions:
     private_key_pem: str | None = field(default=None, repr=False)
     key_id: str | None = None
     scopes: tuple[str, ...] = DEFAULT_SCOPES
-    logs_since_days: int = 30
+    logs_since_days: int = 30  # System Log window; 0 turns the System Log off
     directory_scan: Literal["all", "deactivated", "none"] = "all"
     domains: tuple[str, ...] = ()
     alias_attributes: tuple[str, ...] = ("secondEmail", "proxyAddresses")
@@ -126,8 +126,9 @@ def _read_all(
             _read_group(seam, org, group_id, state, name)
     apps = {a for a in (options.app_id, options.portal_app_id) if a}
     groups = {g for g in (options.group_id, options.portal_group_id) if g}
-    state.log = read_log(seam, org, app_ids=apps, group_ids=groups, now=now,
-                         days=options.logs_since_days)
+    if options.logs_since_days > 0:  # 0: no System Log (no okta.logs.read), no change times
+        state.log = read_log(seam, org, app_ids=apps, group_ids=groups, now=now,
+                             days=options.logs_since_days)
     for user_id in sorted(state.log.leavers - state.users.keys()):
         _read_user(seam, org, user_id, state, options)
     if options.directory_scan != "none":

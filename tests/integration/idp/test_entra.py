@@ -185,3 +185,10 @@ def test_plain_http_urls_are_a_config_error(graph: Any) -> None:
     """Graph and authority must be https: a ConfigError, before any request."""
     with pytest.raises(ConfigError):
         read_entra(options(graph, graph_url="http://127.0.0.1:1/v1.0"))
+
+
+def test_audit_logs_can_be_turned_off(graph: Any) -> None:
+    """logs_since_days=0: no audit or provisioning calls (no AuditLog.Read.All / Directory.Read.All)."""
+    source = read_entra(options(graph, logs_since_days=0, provisioning_logs=True))
+    assert source.complete and len(source.identities) == 208
+    assert not graph_requests(graph, "/auditLogs/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 from datetime import UTC, datetime, timedelta
@@ -182,6 +183,7 @@ def test_unknown_app_is_reported(okta: Any) -> None:
     assert not source.complete and "E0000007" in source.errors[0]
 
 
+@functools.cache
 def _key_pair(kind: str) -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048) if kind == "rsa" else ec.generate_private_key(ec.SECP256R1())
     private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -222,7 +224,15 @@ def test_oauth_refusals_are_auth_errors(okta: Any, client: dict[str, Any], needl
     private, public = _key_pair("rsa")
     registered = {"client_id": "0oaservice", "public_key_pem": public, **client}
     if registered["public_key_pem"] is None:
-        registered["public_key_pem"] = _key_pair("rsa")[1]  # some other key
+        registered["public_key_pem"] = _key_pair("ec")[1]  # some other key
     okta.register_client(**registered)
     source = read_okta(options(okta.url, api_token=None, client_id="0oaservice", private_key_pem=private))
     assert not source.complete and "ProviderAuthError" in source.errors[0] and needle in source.errors[0]
+
+
+def test_system_log_can_be_turned_off(okta: Any) -> None:
+    """logs_since_days=0: no System Log call (no okta.logs.read needed); statusChanged is the fallback."""
+    source = read_okta(options(okta.url, logs_since_days=0))
+    assert source.complete and len(source.identities) == 208
+    assert not api_requests(okta, "/api/v1/logs")
+    assert all(i.changed_at is not None for i in source.identities)
