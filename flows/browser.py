@@ -224,6 +224,7 @@ class Tracer:
         if self.running:
             part = self.path.with_name(f"{self.path.stem}-part{len(self.parts) + 1}{self.path.suffix}")
             self.context.tracing.stop(path=part)
+            os.chmod(part, 0o600)
             self.parts.append(part)
             self.running = False
 

@@ -30,10 +30,14 @@ SSO_LOCATORS: dict[str, Factory] = {
 }
 
 # Alerts that mean "wrong username or password" on either provider.
-REJECTED = re.compile(r"unable to sign in|account or password is incorrect", re.IGNORECASE)
+REJECTED = re.compile(
+    r"unable to sign in|account or password is incorrect|password is incorrect|authentication failed",
+    re.IGNORECASE,
+)
 # Steps the connector cannot answer: push, number matching, SMS or email codes, security keys.
 UNANSWERABLE = re.compile(
-    r"okta verify|push|approve sign.?in|verify it'?s you|enter code|security key|authenticator",
+    r"okta verify|push|approve|verify (it'?s you|your identity)|enter code|security key"
+    r"|authenticator|more information required",
     re.IGNORECASE,
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pyotp
@@ -37,6 +38,19 @@ def test_find_chromium_prefers_explicit_and_rejects_missing(tmp_path: Path) -> N
     """An explicit executable that does not exist gives None; PATH discovery finds one here."""
     assert find_chromium(str(tmp_path / "no-such-chrome")) is None
     assert find_chromium() is not None  # /usr/bin/chromium on this machine
+
+
+def test_find_chromium_prefers_playwrights_own_build(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Chromium in Playwright's browser cache wins over one on PATH."""
+    binary = tmp_path / "chromium-1234" / "chrome-linux" / "chrome"
+    binary.parent.mkdir(parents=True)
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o755)
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))
+    assert find_chromium() == str(binary)
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "empty"))
+    assert find_chromium() == shutil.which("chromium")
 
 
 def test_launch_with_missing_executable_names_the_remedy(playwright: Playwright, tmp_path: Path) -> None:

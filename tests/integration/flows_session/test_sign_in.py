@@ -85,19 +85,25 @@ def test_locked_account(open_session: Any, creds: Any, tenant_portal: Any) -> No
     assert posts(tenant_portal).count("/login/password") == 1
 
 
-def test_wrong_sso_password_at_microsoft(open_session: Any, creds: Any, tenant_portal: Any) -> None:
-    """Microsoft's "password is incorrect" becomes CredentialsRejected after one attempt."""
-    with pytest.raises(CredentialsRejected), open_session(creds("entra", sso_password="nope-1")):
+@pytest.mark.parametrize(("kind", "password_post"),
+                         [("okta", "/__idp/okta/signin"), ("entra", "/__idp/microsoft/password")])
+def test_wrong_sso_password_is_tried_once(open_session: Any, creds: Any, tenant_portal: Any,
+                                          kind: str, password_post: str) -> None:
+    """The IdP's "wrong password" alert (Okta or Microsoft) is CredentialsRejected, one attempt."""
+    with pytest.raises(CredentialsRejected), open_session(creds(kind, sso_password="nope-1")):
         pass
-    assert posts(tenant_portal).count("/__idp/microsoft/password") == 1
+    assert posts(tenant_portal).count(password_post) == 1
 
 
-def test_push_mfa_is_unsupported(open_session: Any, creds: Any, tenant_portal: Any) -> None:
-    """An IdP push / number-matching step raises UnsupportedSignIn instead of hanging."""
+@pytest.mark.parametrize(("kind", "heading"),
+                         [("okta", "Okta Verify"), ("entra", "Approve sign in request")])
+def test_push_mfa_is_unsupported(open_session: Any, creds: Any, tenant_portal: Any,
+                                 kind: str, heading: str) -> None:
+    """An IdP push / number-matching step raises UnsupportedSignIn at once, naming the step."""
     tenant_portal.control.faults(idp_mfa="push")
-    with pytest.raises(UnsupportedSignIn) as err, open_session(creds("okta")):
+    with pytest.raises(UnsupportedSignIn) as err, open_session(creds(kind)):
         pass
-    assert "Okta Verify" in err.value.message
+    assert heading in err.value.message
 
 
 def test_two_factor_without_seed_is_unsupported(open_session: Any, creds: Any, tenant_portal: Any) -> None:
