@@ -48,12 +48,22 @@ def describe(exc: ProviderError) -> str:
 
 
 def source(
-    kind: IdentitySourceKind, location: str, identities: Iterable[Identity], *,
-    errors: list[str], warnings: list[str], read_at: datetime,
+    kind: IdentitySourceKind,
+    location: str,
+    identities: Iterable[Identity],
+    *,
+    errors: list[str],
+    warnings: list[str],
+    read_at: datetime,
 ) -> IdentitySource:
     """The IdentitySource; complete only when no step failed."""
     ordered = tuple(sorted(identities, key=lambda i: (i.email.casefold(), i.id)))
     return IdentitySource(
-        kind=kind, location=location, complete=not errors, identities=ordered,
-        errors=tuple(errors), warnings=tuple(warnings), read_at=read_at,
+        kind=kind,
+        location=location,
+        complete=not errors,
+        identities=ordered,
+        errors=tuple(errors),
+        warnings=tuple(warnings),
+        read_at=read_at,
     )

@@ -9,8 +9,10 @@ from connector.idp._common import clean_aliases, newest, parse_time
 from connector.idp._entra_log import AuditFindings
 from connector.models import Identity
 
-USER_SELECT = ("id,displayName,mail,userPrincipalName,proxyAddresses,otherMails,accountEnabled,"
-               "department,employeeId")
+USER_SELECT = (
+    "id,displayName,mail,userPrincipalName,proxyAddresses,otherMails,accountEnabled,"
+    "department,employeeId"
+)
 
 
 @dataclass
@@ -47,20 +49,28 @@ def build_identity(uid: str, state: GraphState) -> Identity:
     email = str(user.get("mail") or user.get("userPrincipalName") or uid).strip()
     upn = user.get("userPrincipalName")
     return Identity(
-        id=uid, email=email, display_name=user.get("displayName"),
-        aliases=clean_aliases(email, [user.get("proxyAddresses") or [], user.get("otherMails") or [], upn]),
+        id=uid,
+        email=email,
+        display_name=user.get("displayName"),
+        aliases=clean_aliases(
+            email, [user.get("proxyAddresses") or [], user.get("otherMails") or [], upn]
+        ),
         active=user.get("accountEnabled") is True,
-        protected=uid in state.sets["protected"], portal_access=uid in state.sets["portal"],
+        protected=uid in state.sets["protected"],
+        portal_access=uid in state.sets["portal"],
         changed_at=state.log.changed_at.get(uid) or newest(parse_time(state.assigned_at.get(uid))),
         provisioning_error=state.log.provision_failures.get(uid),
-        source="entra", details=_details(uid, user, state),
+        source="entra",
+        details=_details(uid, user, state),
     )
 
 
 def _details(uid: str, user: dict[str, Any], state: GraphState) -> dict[str, str]:
     """Provider facts worth showing next to a finding."""
-    out = {"account_enabled": str(user.get("accountEnabled")).lower(),
-           "learned_from": state.origin.get(uid, "")}
+    out = {
+        "account_enabled": str(user.get("accountEnabled")).lower(),
+        "learned_from": state.origin.get(uid, ""),
+    }
     for name in ("protected", "portal"):
         if uid in state.sets[name]:
             out[f"{name}_via"] = state.sets[name][uid]

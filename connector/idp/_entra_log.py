@@ -22,8 +22,14 @@ from connector.idp._http import HttpSeam, paged
 APP_ROLE = ("Add app role assignment grant to user", "Remove app role assignment from user")
 MEMBERSHIP = ("Add member to group", "Remove member from group")
 ACCOUNT = ("Disable account", "Enable account", "Delete user", "Restore user")
-LEAVERS = frozenset({"Remove app role assignment from user", "Remove member from group",
-                     "Disable account", "Delete user"})
+LEAVERS = frozenset(
+    {
+        "Remove app role assignment from user",
+        "Remove member from group",
+        "Disable account",
+        "Delete user",
+    }
+)
 
 
 @dataclass
@@ -47,11 +53,14 @@ def _stamp(value: datetime) -> str:
 def audit_filter(since: datetime, until: datetime) -> str:
     """`$filter` for the time window and the activities that matter."""
     names = " or ".join(f"activityDisplayName eq '{n}'" for n in (*APP_ROLE, *MEMBERSHIP, *ACCOUNT))
-    return f"activityDateTime ge {_stamp(since)} and activityDateTime le {_stamp(until)} and ({names})"
+    return (
+        f"activityDateTime ge {_stamp(since)} and activityDateTime le {_stamp(until)} and ({names})"
+    )
 
 
-def read_audits(seam: HttpSeam, graph: str, *, sp_ids: set[str], group_ids: set[str],
-                now: datetime, days: int) -> AuditFindings:
+def read_audits(
+    seam: HttpSeam, graph: str, *, sp_ids: set[str], group_ids: set[str], now: datetime, days: int
+) -> AuditFindings:
     """Fold the directory audits of the window into per-user findings."""
     findings = AuditFindings()
     params = {"$filter": audit_filter(now - timedelta(days=days), now), "$top": "999"}
@@ -61,13 +70,20 @@ def read_audits(seam: HttpSeam, graph: str, *, sp_ids: set[str], group_ids: set[
     return findings
 
 
-def read_provisioning(seam: HttpSeam, graph: str, findings: AuditFindings, *, sp_id: str,
-                      now: datetime, days: int) -> None:
+def read_provisioning(
+    seam: HttpSeam, graph: str, findings: AuditFindings, *, sp_id: str, now: datetime, days: int
+) -> None:
     """Add the provisioning service's pushes for one service principal (oldest first wins last)."""
     since = _stamp(now - timedelta(days=days))
-    params = {"$filter": f"servicePrincipal/id eq '{sp_id}' and activityDateTime ge {since}", "$top": "999"}
-    rows = [r for page in paged(seam, f"{graph}/auditLogs/provisioning", params, next_link, values)
-            for r in page]
+    params = {
+        "$filter": f"servicePrincipal/id eq '{sp_id}' and activityDateTime ge {since}",
+        "$top": "999",
+    }
+    rows = [
+        r
+        for page in paged(seam, f"{graph}/auditLogs/provisioning", params, next_link, values)
+        for r in page
+    ]
     rows.sort(key=lambda r: str(r.get("activityDateTime")))
     for row in rows:
         _fold_provisioning(findings, row)
@@ -85,16 +101,24 @@ def values(body: Any) -> list[dict[str, Any]]:
 
 
 def _targets(record: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [t for t in record.get("targetResources") or [] if isinstance(t, dict) and t.get("type") == kind]
+    return [
+        t
+        for t in record.get("targetResources") or []
+        if isinstance(t, dict) and t.get("type") == kind
+    ]
 
 
-def _fold_audit(findings: AuditFindings, record: dict[str, Any], sp_ids: set[str], group_ids: set[str]) -> None:
+def _fold_audit(
+    findings: AuditFindings, record: dict[str, Any], sp_ids: set[str], group_ids: set[str]
+) -> None:
     """Record one audit entry about a user, if it concerns our apps, groups or the account."""
     name, users = str(record.get("activityDisplayName", "")), _targets(record, "User")
     when = parse_time(record.get("activityDateTime"))
     if not users or when is None or record.get("result", "success") != "success":
         return
-    if name in APP_ROLE and not any(t.get("id") in sp_ids for t in _targets(record, "ServicePrincipal")):
+    if name in APP_ROLE and not any(
+        t.get("id") in sp_ids for t in _targets(record, "ServicePrincipal")
+    ):
         return
     if name in MEMBERSHIP and not any(t.get("id") in group_ids for t in _targets(record, "Group")):
         return

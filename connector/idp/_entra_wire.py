@@ -64,11 +64,14 @@ class MsalHttp:
     def __init__(self, client: httpx.Client) -> None:
         self.client = client
 
-    def get(self, url: str, params: Any = None, headers: Any = None, **kwargs: Any) -> httpx.Response:
+    def get(
+        self, url: str, params: Any = None, headers: Any = None, **kwargs: Any
+    ) -> httpx.Response:
         return self.client.get(url, params=params, headers=headers)
 
-    def post(self, url: str, params: Any = None, data: Any = None, headers: Any = None,
-             **kwargs: Any) -> httpx.Response:
+    def post(
+        self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kwargs: Any
+    ) -> httpx.Response:
         if isinstance(data, str | bytes):
             return self.client.post(url, params=params, content=data, headers=headers)
         # msal hands over the client assertion as bytes; httpx would form-encode "b'...'"
@@ -93,21 +96,39 @@ def credential(secret: str | None, certificate_path: str | None, password: str |
     except OSError as exc:
         raise ConfigError(f"entra certificate {path}: cannot read ({exc.strerror})") from exc
     if "PRIVATE KEY" not in pem or "CERTIFICATE" not in pem:
-        raise ConfigError(f"entra certificate {path}: needs the private key and the certificate (PEM)")
+        raise ConfigError(
+            f"entra certificate {path}: needs the private key and the certificate (PEM)"
+        )
     return {"private_key": pem, "public_certificate": pem, "passphrase": password}
 
 
 class MsalAuthorizer:
     """Bearer headers from msal's client-credentials flow (msal caches the token)."""
 
-    def __init__(self, tenant_id: str, client_id: str, cred: Any, *, authority_url: str,
-                 scope: str, client: httpx.Client) -> None:
+    def __init__(
+        self,
+        tenant_id: str,
+        client_id: str,
+        cred: Any,
+        *,
+        authority_url: str,
+        scope: str,
+        client: httpx.Client,
+    ) -> None:
         self.http = MsalHttp(client)
         self.scope, self.app = scope, None
-        self._make: Callable[[], msal.ConfidentialClientApplication] = lambda: msal.ConfidentialClientApplication(
-            client_id, client_credential=cred, authority=f"{authority_url.rstrip('/')}/{tenant_id}",
-            http_client=self.http, validate_authority=authority_url.rstrip("/") == DEFAULT_AUTHORITY,
-            instance_discovery=None if authority_url.rstrip("/") == DEFAULT_AUTHORITY else False)
+        self._make: Callable[[], msal.ConfidentialClientApplication] = lambda: (
+            msal.ConfidentialClientApplication(
+                client_id,
+                client_credential=cred,
+                authority=f"{authority_url.rstrip('/')}/{tenant_id}",
+                http_client=self.http,
+                validate_authority=authority_url.rstrip("/") == DEFAULT_AUTHORITY,
+                instance_discovery=None
+                if authority_url.rstrip("/") == DEFAULT_AUTHORITY
+                else False,
+            )
+        )
 
     def __call__(self, refresh: bool) -> dict[str, str]:
         """Authorization header; after a 401 the cached token is dropped and a new one fetched."""
@@ -118,7 +139,9 @@ class MsalAuthorizer:
                 self.app.remove_tokens_for_client()
             result = self.app.acquire_token_for_client(scopes=[self.scope])
         except (ValueError, RuntimeError, httpx.HTTPError, MsalError) as exc:
-            raise ProviderError(f"Microsoft identity platform: {type(exc).__name__}: {exc}") from exc
+            raise ProviderError(
+                f"Microsoft identity platform: {type(exc).__name__}: {exc}"
+            ) from exc
         if "access_token" not in result:
             raise _token_error(result)
         return {"Authorization": f"Bearer {result['access_token']}"}
@@ -132,5 +155,8 @@ def _token_error(result: dict[str, Any]) -> ProviderError:
     description = str(result.get("error_description") or "token request failed").splitlines()[0]
     codes = result.get("error_codes") or []
     code = f"AADSTS{codes[0]}" if codes else str(result.get("error"))
-    return ProviderAuthError(f"Microsoft identity platform: {description}", code=code,
-                             request_id=result.get("correlation_id"))
+    return ProviderAuthError(
+        f"Microsoft identity platform: {description}",
+        code=code,
+        request_id=result.get("correlation_id"),
+    )

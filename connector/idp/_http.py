@@ -81,7 +81,7 @@ def okta_reset_seconds(response: httpx.Response) -> float | None:
 
 
 def tls_verify(ca_bundle: str | None) -> ssl.SSLContext | bool:
-    """What httpx should verify against: the system store, or an extra CA bundle (a proxy, a test)."""
+    """What httpx verifies against: the system store, or an extra CA bundle (a proxy, a test)."""
     return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
 
 
@@ -148,7 +148,9 @@ class HttpSeam:
         if callable(closer):
             closer()
 
-    def get_json(self, url: str, params: dict[str, str] | None = None) -> tuple[Any, httpx.Response]:
+    def get_json(
+        self, url: str, params: dict[str, str] | None = None
+    ) -> tuple[Any, httpx.Response]:
         """GET `url` and decode its JSON body (a ProviderError when it is not JSON)."""
         response = self.get(url, params)
         try:
@@ -160,7 +162,9 @@ class HttpSeam:
         """GET with retries; returns a 2xx response or raises a ProviderError."""
         refreshed = False
         for attempt in range(1, self.policy.attempts + 1):
-            response = self._attempt(url, params, refresh=refreshed, last=attempt == self.policy.attempts)
+            response = self._attempt(
+                url, params, refresh=refreshed, last=attempt == self.policy.attempts
+            )
             if response is None:
                 self.sleep(self._backoff(attempt))
                 continue
@@ -185,7 +189,9 @@ class HttpSeam:
             return self.client.get(url, params=params, headers=headers)
         except httpx.TransportError as exc:
             if last:
-                raise ProviderError(f"{self.vendor.name} unreachable: {type(exc).__name__}") from exc
+                raise ProviderError(
+                    f"{self.vendor.name} unreachable: {type(exc).__name__}"
+                ) from exc
             return None
 
     def _handle_failure(self, response: httpx.Response, attempt: int) -> None:
@@ -227,13 +233,21 @@ class HttpSeam:
         self._not_before = 0.0
 
 
-def auth_error(vendor: str, response: httpx.Response, code: str | None, rid: str | None, msg: str) -> ProviderError:
+def auth_error(
+    vendor: str, response: httpx.Response, code: str | None, rid: str | None, msg: str
+) -> ProviderError:
     """401/403 become ProviderAuthError, everything else a plain ProviderError."""
     cls = ProviderAuthError if response.status_code in (401, 403) else ProviderError
     return cls(f"{vendor}: {msg}", status=response.status_code, code=code, request_id=rid)
 
 
-def paged(seam: HttpSeam, url: str, params: dict[str, str] | None, next_of: Callable[[Any, httpx.Response], str | None], items_of: Callable[[Any], list[Any]]) -> Iterator[list[Any]]:
+def paged(
+    seam: HttpSeam,
+    url: str,
+    params: dict[str, str] | None,
+    next_of: Callable[[Any, httpx.Response], str | None],
+    items_of: Callable[[Any], list[Any]],
+) -> Iterator[list[Any]]:
     """Yield each page's items, following the provider's next link verbatim until there is none."""
     seen: set[str] = set()
     next_url: str | None = url

@@ -30,7 +30,9 @@ class ReadState:
     """What has been read so far (kept when a later step fails, for a partial source)."""
 
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
-    sets: dict[str, dict[str, Member]] = field(default_factory=lambda: {"protected": {}, "portal": {}})
+    sets: dict[str, dict[str, Member]] = field(
+        default_factory=lambda: {"protected": {}, "portal": {}}
+    )
     log: LogFindings = field(default_factory=LogFindings)
     origin: dict[str, str] = field(default_factory=dict)
 
@@ -43,14 +45,17 @@ def build_identity(uid: str, state: ReadState, options: OktaOptions) -> Identity
     active = user.get("status") in ACTIVE_USER
     email = _email(user, prot, portal)
     return Identity(
-        id=uid, email=email, display_name=_display_name(profile),
+        id=uid,
+        email=email,
+        display_name=_display_name(profile),
         aliases=clean_aliases(email, _alias_values(profile, options, prot, portal)),
         active=active,
         protected=prot is not None and prot.expected,
         portal_access=portal is not None and portal.expected,
         changed_at=state.log.changed_at.get(uid) or _status_changed(user, prot, portal),
         provisioning_error=_provisioning_error(uid, state, prot, portal),
-        source="okta", details=_details(user, prot, portal, state.origin.get(uid, "")),
+        source="okta",
+        details=_details(user, prot, portal, state.origin.get(uid, "")),
     )
 
 
@@ -59,7 +64,9 @@ def _email(user: dict[str, Any], *members: Member | None) -> str:
     for member in members:
         if member is not None and member.app_user is not None:
             row = member.app_user
-            found = (row.get("profile") or {}).get("email") or (row.get("credentials") or {}).get("userName")
+            found = (row.get("profile") or {}).get("email") or (row.get("credentials") or {}).get(
+                "userName"
+            )
             if found and "@" in str(found):
                 return str(found).strip()
     profile = user.get("profile") or {}
@@ -81,7 +88,8 @@ def _alias_values(
 def _display_name(profile: dict[str, Any]) -> str | None:
     """displayName, else first and last name."""
     name = profile.get("displayName") or " ".join(
-        p for p in (profile.get("firstName"), profile.get("lastName")) if p)
+        p for p in (profile.get("firstName"), profile.get("lastName")) if p
+    )
     return str(name) if name else None
 
 
@@ -97,13 +105,21 @@ def _provisioning_error(uid: str, state: ReadState, *members: Member | None) -> 
     if uid in state.log.provision_failures:
         return state.log.provision_failures[uid]
     for member in members:
-        if member is not None and member.app_user is not None and member.app_user.get("syncState") == "ERROR":
+        if (
+            member is not None
+            and member.app_user is not None
+            and member.app_user.get("syncState") == "ERROR"
+        ):
             app = ((member.app_user.get("_links") or {}).get("app") or {}).get("href", "the app")
-            return f"Okta could not provision this user to {app.rsplit('/', 1)[-1]} (syncState ERROR)"
+            return (
+                f"Okta could not provision this user to {app.rsplit('/', 1)[-1]} (syncState ERROR)"
+            )
     return None
 
 
-def _details(user: dict[str, Any], prot: Member | None, portal: Member | None, origin: str) -> dict[str, str]:
+def _details(
+    user: dict[str, Any], prot: Member | None, portal: Member | None, origin: str
+) -> dict[str, str]:
     """Provider facts worth showing next to a finding (statuses, scope, where we learned of it)."""
     profile = user.get("profile") or {}
     out = {"okta_status": str(user.get("status", "")), "learned_from": origin}

@@ -33,14 +33,16 @@ LIFECYCLE_EVENTS = (
     "user.lifecycle.unsuspend",
 )
 PROVISION_PREFIX = "application.provision.user"
-LEAVER_EVENTS = frozenset({
-    "application.user_membership.remove",
-    "application.user_membership.revoke",
-    "application.user_membership.deprovision",
-    "group.user_membership.remove",
-    "user.lifecycle.deactivate",
-    "user.lifecycle.suspend",
-})
+LEAVER_EVENTS = frozenset(
+    {
+        "application.user_membership.remove",
+        "application.user_membership.revoke",
+        "application.user_membership.deprovision",
+        "group.user_membership.remove",
+        "user.lifecycle.deactivate",
+        "user.lifecycle.suspend",
+    }
+)
 
 
 @dataclass
@@ -62,14 +64,24 @@ def log_filter() -> str:
 
 
 def read_log(
-    seam: HttpSeam, org_url: str, *, app_ids: set[str], group_ids: set[str],
-    now: datetime, days: int,
+    seam: HttpSeam,
+    org_url: str,
+    *,
+    app_ids: set[str],
+    group_ids: set[str],
+    now: datetime,
+    days: int,
 ) -> LogFindings:
     """Read the bounded window [now - days, now] and fold it into per-user findings."""
     since = (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     until = now.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    params = {"since": since, "until": until, "limit": "1000", "sortOrder": "ASCENDING",
-              "filter": log_filter()}
+    params = {
+        "since": since,
+        "until": until,
+        "limit": "1000",
+        "sortOrder": "ASCENDING",
+        "filter": log_filter(),
+    }
     findings = LogFindings()
     for page in paged(seam, f"{org_url}/api/v1/logs", params, _next_link, _as_list):
         for event in page:

@@ -75,7 +75,7 @@ def ssws_authorizer(token: str) -> Callable[[bool], dict[str, str]]:
 
 
 class OAuthServiceApp:
-    """Client-credentials tokens for an Okta API Services app, cached until shortly before expiry."""
+    """Client-credentials tokens for an Okta API Services app, cached until near expiry."""
 
     def __init__(
         self,
@@ -107,19 +107,30 @@ class OAuthServiceApp:
     def assertion(self) -> str:
         """The signed client assertion (aud = the token URL, iss = sub = client id, 5 minutes)."""
         now = int(time.time())
-        claims = {"aud": self.token_url, "iss": self.client_id, "sub": self.client_id,
-                  "iat": now, "exp": now + 300, "jti": uuid.uuid4().hex}
+        claims = {
+            "aud": self.token_url,
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "iat": now,
+            "exp": now + 300,
+            "jti": uuid.uuid4().hex,
+        }
         alg = "RS256" if isinstance(self.key, rsa.RSAPrivateKey) else "ES256"
         headers = {"kid": self.key_id} if self.key_id else None
         return jwt.encode(claims, self.key, algorithm=alg, headers=headers)
 
     def _fetch(self) -> str:
         """POST the client-credentials grant and return the access token."""
-        form = {"grant_type": "client_credentials", "scope": " ".join(self.scopes),
-                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                "client_assertion": self.assertion()}
+        form = {
+            "grant_type": "client_credentials",
+            "scope": " ".join(self.scopes),
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": self.assertion(),
+        }
         try:
-            response = self.client.post(self.token_url, data=form, headers={"Accept": "application/json"})
+            response = self.client.post(
+                self.token_url, data=form, headers={"Accept": "application/json"}
+            )
         except httpx.TransportError as exc:
             raise ProviderError(f"Okta token endpoint unreachable: {type(exc).__name__}") from exc
         body = _json_or_empty(response)
@@ -134,8 +145,11 @@ def _token_error(response: httpx.Response, body: dict[str, Any]) -> ProviderErro
     code = str(body.get("error") or body.get("errorCode") or f"HTTP {response.status_code}")
     text = str(body.get("error_description") or body.get("errorSummary") or "token request failed")
     if code in DPOP_ERRORS:
-        error = ProviderAuthError(f"Okta requires DPoP for this service app ({text})",
-                                  status=response.status_code, code=code)
+        error = ProviderAuthError(
+            f"Okta requires DPoP for this service app ({text})",
+            status=response.status_code,
+            code=code,
+        )
         error.remedy = "Switch off 'Require DPoP' on the API Services app, or use an API token."
         return error
     if response.status_code == 429 or response.status_code >= 500:

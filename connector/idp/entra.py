@@ -34,7 +34,13 @@ import httpx
 from connector.errors import ConfigError, ProviderError
 from connector.idp._common import describe, source
 from connector.idp._entra_identity import USER_SELECT, GraphState, build_identity, in_domains
-from connector.idp._entra_log import AuditFindings, next_link, read_audits, read_provisioning, values
+from connector.idp._entra_log import (
+    AuditFindings,
+    next_link,
+    read_audits,
+    read_provisioning,
+    values,
+)
 from connector.idp._entra_wire import DEFAULT_AUTHORITY, GraphVendor, MsalAuthorizer, credential
 from connector.idp._http import HttpSeam, RetryPolicy, paged, tls_verify
 from connector.models import IdentitySource, utc_now
@@ -66,20 +72,30 @@ class EntraOptions:
     retry_attempts: int = 5
 
 
-def read_entra(options: EntraOptions, *, transport: httpx.BaseTransport | None = None) -> IdentitySource:
+def read_entra(
+    options: EntraOptions, *, transport: httpx.BaseTransport | None = None
+) -> IdentitySource:
     """Read both expected sets, leavers and change times; never raises ProviderError."""
     graph = _validate(options)
     started, state, errors = utc_now(), GraphState(), []
     verify = tls_verify(options.ca_bundle)
     token_client = httpx.Client(transport=transport, verify=verify, timeout=options.timeout_s)
-    authorize = MsalAuthorizer(options.tenant_id, options.client_id,
-                               credential(options.client_secret, options.certificate_path,
-                                          options.certificate_password),
-                               authority_url=options.authority_url, scope=options.graph_scope,
-                               client=token_client)
-    seam = HttpSeam(GraphVendor(), authorize, transport=transport, verify=verify,
-                    timeout_s=options.timeout_s,
-                    policy=RetryPolicy(attempts=options.retry_attempts, max_wait_s=options.max_retry_wait_s))
+    authorize = MsalAuthorizer(
+        options.tenant_id,
+        options.client_id,
+        credential(options.client_secret, options.certificate_path, options.certificate_password),
+        authority_url=options.authority_url,
+        scope=options.graph_scope,
+        client=token_client,
+    )
+    seam = HttpSeam(
+        GraphVendor(),
+        authorize,
+        transport=transport,
+        verify=verify,
+        timeout_s=options.timeout_s,
+        policy=RetryPolicy(attempts=options.retry_attempts, max_wait_s=options.max_retry_wait_s),
+    )
     try:
         _read_all(seam, graph, options, state, started)
     except ProviderError as exc:
@@ -87,8 +103,14 @@ def read_entra(options: EntraOptions, *, transport: httpx.BaseTransport | None =
     finally:
         seam.close()
     identities = [build_identity(uid, state) for uid in state.users]
-    return source("entra", options.tenant_id, identities, errors=errors, warnings=state.warnings,
-                  read_at=started)
+    return source(
+        "entra",
+        options.tenant_id,
+        identities,
+        errors=errors,
+        warnings=state.warnings,
+        read_at=started,
+    )
 
 
 def _validate(options: EntraOptions) -> str:
@@ -96,23 +118,35 @@ def _validate(options: EntraOptions) -> str:
     for name in ("tenant_id", "client_id", "app_id"):
         if not getattr(options, name):
             raise ConfigError(f"entra: set the {name.replace('_', ' ')}")
-    if not options.graph_url.startswith("https://") or not options.authority_url.startswith("https://"):
+    if not options.graph_url.startswith("https://") or not options.authority_url.startswith(
+        "https://"
+    ):
         raise ConfigError("entra: the Graph and authority URLs must be https")
     return options.graph_url.rstrip("/")
 
 
-def _read_all(seam: HttpSeam, graph: str, options: EntraOptions, state: GraphState, now: datetime) -> None:
+def _read_all(
+    seam: HttpSeam, graph: str, options: EntraOptions, state: GraphState, now: datetime
+) -> None:
     """Every read in order; the first failure stops the rest (the caller reports it)."""
     for name, app_id in (("protected", options.app_id), ("portal", options.portal_app_id)):
         if app_id:
             _read_app(seam, graph, app_id, name, state)
     _read_direct_users(seam, graph, state)
     if options.logs_since_days > 0:  # 0: no audit logs (no AuditLog/Directory.Read.All needed)
-        state.log = read_audits(seam, graph, sp_ids=set(state.sps.values()), group_ids=state.groups,
-                                now=now, days=options.logs_since_days)
+        state.log = read_audits(
+            seam,
+            graph,
+            sp_ids=set(state.sps.values()),
+            group_ids=state.groups,
+            now=now,
+            days=options.logs_since_days,
+        )
     if options.provisioning_logs and options.logs_since_days > 0:
         for sp in state.sps.values():
-            read_provisioning(seam, graph, state.log, sp_id=sp, now=now, days=options.logs_since_days)
+            read_provisioning(
+                seam, graph, state.log, sp_id=sp, now=now, days=options.logs_since_days
+            )
     for user_id in sorted(state.log.leavers - state.users.keys()):
         _read_user(seam, graph, user_id, state, options)
     if options.directory_scan != "none":
@@ -121,20 +155,26 @@ def _read_all(seam: HttpSeam, graph: str, options: EntraOptions, state: GraphSta
 
 def _read_app(seam: HttpSeam, graph: str, app_id: str, name: str, state: GraphState) -> None:
     """The service principal, its assignments, and the direct members of assigned groups."""
-    sp, _ = seam.get_json(f"{graph}/servicePrincipals(appId='{app_id}')",
-                          {"$select": "id,appId,displayName,appRoleAssignmentRequired,accountEnabled"})
+    sp, _ = seam.get_json(
+        f"{graph}/servicePrincipals(appId='{app_id}')",
+        {"$select": "id,appId,displayName,appRoleAssignmentRequired,accountEnabled"},
+    )
     state.sps[name] = str(sp["id"])
     if sp.get("appRoleAssignmentRequired") is not True:
         state.warnings.append(
-            f"Entra app {sp.get('displayName') or app_id} ({name}) has appRoleAssignmentRequired false: "
-            "any user of the tenant can sign in, so its assignments do not gate access")
+            f"Entra app {sp.get('displayName') or app_id} ({name}) has "
+            "appRoleAssignmentRequired false: "
+            "any user of the tenant can sign in, so its assignments do not gate access"
+        )
     url = f"{graph}/servicePrincipals/{sp['id']}/appRoleAssignedTo"
     for page in paged(seam, url, {"$top": "999"}, next_link, values):
         for row in page:
             _assignment(seam, graph, row, name, state)
 
 
-def _assignment(seam: HttpSeam, graph: str, row: dict[str, Any], name: str, state: GraphState) -> None:
+def _assignment(
+    seam: HttpSeam, graph: str, row: dict[str, Any], name: str, state: GraphState
+) -> None:
     """A User row is remembered for a batch read; a Group row is expanded; others ignored."""
     principal, kind = str(row.get("principalId")), row.get("principalType")
     if kind == "User":
@@ -145,7 +185,9 @@ def _assignment(seam: HttpSeam, graph: str, row: dict[str, Any], name: str, stat
         _read_members(seam, graph, principal, str(row.get("principalDisplayName")), name, state)
 
 
-def _read_members(seam: HttpSeam, graph: str, group_id: str, label: str, name: str, state: GraphState) -> None:
+def _read_members(
+    seam: HttpSeam, graph: str, group_id: str, label: str, name: str, state: GraphState
+) -> None:
     """Direct members of an assigned group; nested groups are warned about, not expanded."""
     params = {"$select": USER_SELECT, "$top": "999"}
     for page in paged(seam, f"{graph}/groups/{group_id}/members", params, next_link, values):
@@ -156,26 +198,32 @@ def _read_members(seam: HttpSeam, graph: str, group_id: str, label: str, name: s
                 state.sets[name].setdefault(str(member["id"]), f"group:{label}")
             elif kind == "#microsoft.graph.group":
                 state.warnings.append(
-                    f"group {label} contains group {member.get('displayName') or member.get('id')}: "
-                    "Entra does not give its members access to the app, so they are not expected")
+                    f"group {label} contains group "
+                    f"{member.get('displayName') or member.get('id')}: "
+                    "Entra does not give its members access to the app, so they are not expected"
+                )
 
 
 def _read_direct_users(seam: HttpSeam, graph: str, state: GraphState) -> None:
     """Directly assigned users, read in small `id in (...)` batches."""
     wanted = sorted({uid for s in state.sets.values() for uid in s} - state.users.keys())
     for start in range(0, len(wanted), BATCH):
-        ids = ",".join(f"'{uid}'" for uid in wanted[start:start + BATCH])
+        ids = ",".join(f"'{uid}'" for uid in wanted[start : start + BATCH])
         params = {"$filter": f"id in ({ids})", "$select": USER_SELECT}
         for page in paged(seam, f"{graph}/users", params, next_link, values):
             for user in page:
                 state.remember(user, "assignment")
     missing = sorted(set(wanted) - state.users.keys())
     if missing:
-        state.warnings.append(f"{len(missing)} assigned user(s) not found in the directory (deleted?): "
-                              + ", ".join(missing[:5]))
+        state.warnings.append(
+            f"{len(missing)} assigned user(s) not found in the directory (deleted?): "
+            + ", ".join(missing[:5])
+        )
 
 
-def _read_user(seam: HttpSeam, graph: str, user_id: str, state: GraphState, options: EntraOptions) -> None:
+def _read_user(
+    seam: HttpSeam, graph: str, user_id: str, state: GraphState, options: EntraOptions
+) -> None:
     """One leaver named by the audits (a deleted user is gone: skipped)."""
     try:
         user, _ = seam.get_json(f"{graph}/users/{user_id}", {"$select": USER_SELECT})

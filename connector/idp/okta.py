@@ -44,8 +44,16 @@ from connector.idp._okta_log import read_log
 from connector.idp._okta_wire import OAuthServiceApp, OktaVendor, ssws_authorizer
 from connector.models import IdentitySource, utc_now
 
-ALL_STATUSES = ("ACTIVE", "PROVISIONED", "STAGED", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT",
-                "SUSPENDED", "DEPROVISIONED")
+ALL_STATUSES = (
+    "ACTIVE",
+    "PROVISIONED",
+    "STAGED",
+    "RECOVERY",
+    "PASSWORD_EXPIRED",
+    "LOCKED_OUT",
+    "SUSPENDED",
+    "DEPROVISIONED",
+)
 EXPECTED_APP_USER = frozenset({"ACTIVE", "PROVISIONED"})
 DEFAULT_SCOPES = ("okta.users.read", "okta.apps.read", "okta.groups.read", "okta.logs.read")
 
@@ -75,14 +83,20 @@ class OktaOptions:
     page_size: int = 500
 
 
-def read_okta(options: OktaOptions, *, transport: httpx.BaseTransport | None = None) -> IdentitySource:
+def read_okta(
+    options: OktaOptions, *, transport: httpx.BaseTransport | None = None
+) -> IdentitySource:
     """Read both expected sets, leavers and change times; never raises ProviderError."""
     org = _validate(options)
     started, state, errors = utc_now(), ReadState(), []
-    seam = HttpSeam(OktaVendor(), _authorizer(options, org, transport), transport=transport,
-                    verify=tls_verify(options.ca_bundle), timeout_s=options.timeout_s,
-                    policy=RetryPolicy(attempts=options.retry_attempts,
-                                       max_wait_s=options.max_retry_wait_s))
+    seam = HttpSeam(
+        OktaVendor(),
+        _authorizer(options, org, transport),
+        transport=transport,
+        verify=tls_verify(options.ca_bundle),
+        timeout_s=options.timeout_s,
+        policy=RetryPolicy(attempts=options.retry_attempts, max_wait_s=options.max_retry_wait_s),
+    )
     try:
         _read_all(seam, options, org, state, started)
     except ProviderError as exc:
@@ -108,18 +122,27 @@ def _authorizer(options: OktaOptions, org: str, transport: httpx.BaseTransport |
     """SSWS when an API token is given, else the OAuth service app."""
     if options.api_token:
         return ssws_authorizer(options.api_token)
-    client = httpx.Client(transport=transport, verify=tls_verify(options.ca_bundle),
-                          timeout=options.timeout_s)
-    return OAuthServiceApp(org, str(options.client_id), str(options.private_key_pem),
-                           options.scopes, key_id=options.key_id, client=client)
+    client = httpx.Client(
+        transport=transport, verify=tls_verify(options.ca_bundle), timeout=options.timeout_s
+    )
+    return OAuthServiceApp(
+        org,
+        str(options.client_id),
+        str(options.private_key_pem),
+        options.scopes,
+        key_id=options.key_id,
+        client=client,
+    )
 
 
 def _read_all(
     seam: HttpSeam, options: OktaOptions, org: str, state: ReadState, now: datetime
 ) -> None:
     """Every read in order; the first failure stops the rest (and is reported by the caller)."""
-    for name, app_id, group_id in (("protected", options.app_id, options.group_id),
-                                   ("portal", options.portal_app_id, options.portal_group_id)):
+    for name, app_id, group_id in (
+        ("protected", options.app_id, options.group_id),
+        ("portal", options.portal_app_id, options.portal_group_id),
+    ):
         if app_id:
             _read_app(seam, org, app_id, options.page_size, state, name)
         elif group_id:
@@ -127,15 +150,18 @@ def _read_all(
     apps = {a for a in (options.app_id, options.portal_app_id) if a}
     groups = {g for g in (options.group_id, options.portal_group_id) if g}
     if options.logs_since_days > 0:  # 0: no System Log (no okta.logs.read), no change times
-        state.log = read_log(seam, org, app_ids=apps, group_ids=groups, now=now,
-                             days=options.logs_since_days)
+        state.log = read_log(
+            seam, org, app_ids=apps, group_ids=groups, now=now, days=options.logs_since_days
+        )
     for user_id in sorted(state.log.leavers - state.users.keys()):
         _read_user(seam, org, user_id, state, options)
     if options.directory_scan != "none":
         _scan_directory(seam, org, state, options)
 
 
-def _read_app(seam: HttpSeam, org: str, app_id: str, limit: int, state: ReadState, name: str) -> None:
+def _read_app(
+    seam: HttpSeam, org: str, app_id: str, limit: int, state: ReadState, name: str
+) -> None:
     """Every app-user row (direct and group scope), with the Okta user embedded."""
     params = {"expand": "user", "limit": str(min(max(limit, 1), 500))}
     for page in paged(seam, f"{org}/api/v1/apps/{app_id}/users", params, _next, _rows):
@@ -155,7 +181,9 @@ def _read_group(seam: HttpSeam, org: str, group_id: str, state: ReadState, name:
             state.sets[name][str(user["id"])] = Member(user, None, True)
 
 
-def _read_user(seam: HttpSeam, org: str, user_id: str, state: ReadState, options: OktaOptions) -> None:
+def _read_user(
+    seam: HttpSeam, org: str, user_id: str, state: ReadState, options: OktaOptions
+) -> None:
     """One leaver named by the System Log (a user deleted since then is skipped)."""
     try:
         user, _ = seam.get_json(f"{org}/api/v1/users/{user_id}")

@@ -63,7 +63,9 @@ class Fake:
 
 @pytest.fixture(scope="session")
 def _okta_server() -> Iterator[Fake]:
-    server = ServerThread(create_okta_app(FakeState.load("demo"), control=True, api_token=OKTA_TOKEN))
+    server = ServerThread(
+        create_okta_app(FakeState.load("demo"), control=True, api_token=OKTA_TOKEN)
+    )
     yield Fake(server.start().url)
     server.stop()
 
@@ -96,27 +98,66 @@ def big_directory(people: int, *, nested: bool = False) -> dict[str, Any]:
     persons = []
     for n in range(people):
         status = "deprovisioned" if n % 97 == 5 else ("suspended" if n % 89 == 7 else "active")
-        persons.append({
-            "id": f"00u{n:017d}", "entra_id": f"00000000-0000-4000-8000-{n:012d}",
-            "email": f"user{n:05d}@big.example", "display_name": f"User {n:05d}",
-            "aliases": [f"u{n:05d}@big.example"] if n % 50 == 0 else [], "status": status,
-            "assigned": ["protected"] if n % 3 == 0 else [], "changed_at": f"now-{n % 40}d",
-            "provisioning_error": None, "department": "Big", "employee_id": f"B{n}"})
+        persons.append(
+            {
+                "id": f"00u{n:017d}",
+                "entra_id": f"00000000-0000-4000-8000-{n:012d}",
+                "email": f"user{n:05d}@big.example",
+                "display_name": f"User {n:05d}",
+                "aliases": [f"u{n:05d}@big.example"] if n % 50 == 0 else [],
+                "status": status,
+                "assigned": ["protected"] if n % 3 == 0 else [],
+                "changed_at": f"now-{n % 40}d",
+                "provisioning_error": None,
+                "department": "Big",
+                "employee_id": f"B{n}",
+            }
+        )
     members = [p["id"] for i, p in enumerate(persons) if i % 3 != 0]
-    groups = [{"id": "00gbigprotected00001", "name": "Big protected", "members": members,
-               "assigned_to": ["protected"]},
-              {"id": "00gbigportal00000001", "name": "Big portal",
-               "members": [p["id"] for i, p in enumerate(persons) if i % 10 == 0], "assigned_to": ["portal"]}]
+    groups = [
+        {
+            "id": "00gbigprotected00001",
+            "name": "Big protected",
+            "members": members,
+            "assigned_to": ["protected"],
+        },
+        {
+            "id": "00gbigportal00000001",
+            "name": "Big portal",
+            "members": [p["id"] for i, p in enumerate(persons) if i % 10 == 0],
+            "assigned_to": ["portal"],
+        },
+    ]
     if nested:
-        groups.append({"id": "00gbignested00000001", "name": "Nested", "members": [persons[1]["id"]],
-                       "assigned_to": []})
+        groups.append(
+            {
+                "id": "00gbignested00000001",
+                "name": "Nested",
+                "members": [persons[1]["id"]],
+                "assigned_to": [],
+            }
+        )
         groups[1]["members"].append("00gbignested00000001")
-    return {"scenario": "idp-big", "company": "big.example",
-            "admins": [{"email": "admin@big.example", "password": "x-Passw0rd!", "totp_secret": None}],
-            "directory": {"domains": ["big.example"],
-                          "protected_app": {"okta_id": "0oabigprotected0001", "entra_app_id": "11111111-1111-4111-8111-111111111111", "name": "Tessian"},
-                          "portal_app": {"okta_id": "0oabigportal000001", "entra_app_id": "22222222-2222-4222-8222-222222222222", "name": "Tessian Portal"},
-                          "groups": groups, "people": persons}}
+    return {
+        "scenario": "idp-big",
+        "company": "big.example",
+        "admins": [{"email": "admin@big.example", "password": "x-Passw0rd!", "totp_secret": None}],
+        "directory": {
+            "domains": ["big.example"],
+            "protected_app": {
+                "okta_id": "0oabigprotected0001",
+                "entra_app_id": "11111111-1111-4111-8111-111111111111",
+                "name": "Tessian",
+            },
+            "portal_app": {
+                "okta_id": "0oabigportal000001",
+                "entra_app_id": "22222222-2222-4222-8222-222222222222",
+                "name": "Tessian Portal",
+            },
+            "groups": groups,
+            "people": persons,
+        },
+    }
 
 
 @pytest.fixture

@@ -21,15 +21,25 @@ from connector.models import Identity, IdentitySource
 pytestmark = pytest.mark.integration
 
 PROTECTED, PORTAL = "7d3a1c52-4b8e-4f0a-9c61-2f5e8a9b0d11", "a4f0e2b9-3c7d-4e15-8b2a-6d9c1e7f5a22"
-BIG_PROTECTED, BIG_PORTAL = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
+BIG_PROTECTED, BIG_PORTAL = (
+    "11111111-1111-4111-8111-111111111111",
+    "22222222-2222-4222-8222-222222222222",
+)
 
 
 def options(fake: Any, **changes: Any) -> EntraOptions:
     """Demo options (client secret, both apps, the fake's authority and CA) with overrides."""
-    base = EntraOptions(tenant_id="acme-tenant", client_id="fake-entra-client",
-                        client_secret="fake-entra-secret", app_id=PROTECTED, portal_app_id=PORTAL,
-                        graph_url=f"{fake.url}/v1.0", authority_url=fake.url, ca_bundle=fake.ca,
-                        max_retry_wait_s=5)
+    base = EntraOptions(
+        tenant_id="acme-tenant",
+        client_id="fake-entra-client",
+        client_secret="fake-entra-secret",
+        app_id=PROTECTED,
+        portal_app_id=PORTAL,
+        graph_url=f"{fake.url}/v1.0",
+        authority_url=fake.url,
+        ca_bundle=fake.ca,
+        max_retry_wait_s=5,
+    )
     return dataclasses.replace(base, **changes)
 
 
@@ -46,7 +56,10 @@ def test_demo_reads_every_person_with_direct_and_group_assignments(graph: Any) -
     source = read_entra(options(graph))
     people = by_email(source)
     assert source.complete and not source.errors and not source.warnings and len(people) == 208
-    assert people["olivia.dixon@acme.example"].details["protected_via"] == "group:Tessian Protected Users"
+    assert (
+        people["olivia.dixon@acme.example"].details["protected_via"]
+        == "group:Tessian Protected Users"
+    )
     assert people["vera.costa@acme.example"].details["protected_via"] == "direct"
     leaver = people["gareth.hughes@acme.example"]
     assert (leaver.active, leaver.protected) == (False, True)
@@ -60,18 +73,32 @@ def test_users_are_read_with_the_select_the_verifier_needs(graph: Any) -> None:
     """Every users/members call names accountEnabled, proxyAddresses, otherMails ... in $select."""
     read_entra(options(graph))
     calls = graph_requests(graph, "/users") + graph_requests(graph, "/members")
-    assert calls and all("accountEnabled" in r["query"] and "proxyAddresses" in r["query"]
-                         and "otherMails" in r["query"] and "employeeId" in r["query"] for r in calls)
+    assert calls and all(
+        "accountEnabled" in r["query"]
+        and "proxyAddresses" in r["query"]
+        and "otherMails" in r["query"]
+        and "employeeId" in r["query"]
+        for r in calls
+    )
 
 
 def test_change_times_from_directory_audits_and_provisioning_logs(graph: Any) -> None:
     """changed_at from audits; provisioning failures only when provisioning logs are read."""
     people = by_email(read_entra(options(graph, provisioning_logs=True)))
     now = dt.datetime.now(dt.UTC)
-    assert abs(people["tom.becker@acme.example"].changed_at - (now - dt.timedelta(hours=3))) < dt.timedelta(minutes=2)
-    assert people["priya.natarajan@acme.example"].provisioning_error == "Push to Tessian failed: mailbox not licensed"
+    assert abs(
+        people["tom.becker@acme.example"].changed_at - (now - dt.timedelta(hours=3))
+    ) < dt.timedelta(minutes=2)
+    assert (
+        people["priya.natarajan@acme.example"].provisioning_error
+        == "Push to Tessian failed: mailbox not licensed"
+    )
     audits = graph_requests(graph, "/auditLogs/directoryAudits")
-    assert audits and "activityDateTime+ge" in audits[0]["query"] and "activityDateTime+le" in audits[0]["query"]
+    assert (
+        audits
+        and "activityDateTime+ge" in audits[0]["query"]
+        and "activityDateTime+le" in audits[0]["query"]
+    )
     assert graph_requests(graph, "/auditLogs/provisioning")
 
 
@@ -99,11 +126,15 @@ def test_nested_groups_are_not_expanded(graph: Any, big_tenant: Any) -> None:
     assert any("contains group Nested" in w for w in source.warnings)
 
 
-def test_pagination_follows_next_links_verbatim_across_many_pages(graph: Any, big_tenant: Any) -> None:
-    """1,200 people at 100 a page, with an empty page before each: all read via opaque $skiptoken."""
+def test_pagination_follows_next_links_verbatim_across_many_pages(
+    graph: Any, big_tenant: Any
+) -> None:
+    """1,200 people, 100 a page, an empty page before each: all read via opaque $skiptoken."""
     graph.load_tenant(big_tenant(1200))
     graph.faults(page_size=100, empty_pages=True)
-    source = read_entra(options(graph, app_id=BIG_PROTECTED, portal_app_id=BIG_PORTAL, logs_since_days=1))
+    source = read_entra(
+        options(graph, app_id=BIG_PROTECTED, portal_app_id=BIG_PORTAL, logs_since_days=1)
+    )
     assert source.complete and len(source.identities) == 1200
     scans = [r for r in graph_requests(graph, "/v1.0/users") if "filter" not in r["query"]]
     assert len(scans) == 2 * math.ceil(1200 / 100)
@@ -139,11 +170,13 @@ def test_rejected_access_token_is_an_auth_error(graph: Any) -> None:
     graph.faults(expire_token=True)
     source = read_entra(options(graph))
     assert not source.complete and not source.identities
-    assert "ProviderAuthError" in source.errors[0] and "InvalidAuthenticationToken" in source.errors[0]
+    assert (
+        "ProviderAuthError" in source.errors[0] and "InvalidAuthenticationToken" in source.errors[0]
+    )
 
 
 def test_expired_token_is_replaced_once(graph: Any) -> None:
-    """A token that expires mid-read is dropped from msal's cache and a new one completes the read."""
+    """A token expiring mid-read is dropped from msal's cache; a new one completes the read."""
     graph.faults(expire_issued_tokens=True)
     source = read_entra(options(graph))
     assert source.complete
@@ -161,12 +194,20 @@ def _certificate(tmp_path: Path) -> tuple[Path, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tessian-connector")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
-            .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     path = tmp_path / "client.pem"
     path.write_text(key_pem + cert_pem)
     return path, cert_pem
@@ -176,8 +217,9 @@ def test_certificate_credential(graph: Any, tmp_path: Path) -> None:
     """A certificate (PEM key + cert) signs msal's client assertion; the fake verifies it."""
     path, cert_pem = _certificate(tmp_path)
     graph.register_client(client_id="cert-client", certificate_pem=cert_pem)
-    source = read_entra(options(graph, client_id="cert-client", client_secret=None,
-                                certificate_path=str(path)))
+    source = read_entra(
+        options(graph, client_id="cert-client", client_secret=None, certificate_path=str(path))
+    )
     assert source.complete and len(source.identities) == 208
 
 
@@ -188,7 +230,7 @@ def test_plain_http_urls_are_a_config_error(graph: Any) -> None:
 
 
 def test_audit_logs_can_be_turned_off(graph: Any) -> None:
-    """logs_since_days=0: no audit or provisioning calls (no AuditLog.Read.All / Directory.Read.All)."""
+    """logs_since_days=0: no audit/provisioning calls (no AuditLog.Read.All, Directory.Read.All)."""
     source = read_entra(options(graph, logs_since_days=0, provisioning_logs=True))
     assert source.complete and len(source.identities) == 208
     assert not graph_requests(graph, "/auditLogs/")

@@ -25,19 +25,30 @@ pytestmark = pytest.mark.integration
 
 def _expected(tenant: str | Path) -> dict[str, tuple[Any, ...]]:
     """The export's records of a tenant, reduced to what the providers must agree on."""
-    return {r["email"]: _key(r["id"], r["active"], r["aliases"], r["protected"], r["portal_access"])
-            for r in identities(load_tenant(tenant).directory)}
+    return {
+        r["email"]: _key(r["id"], r["active"], r["aliases"], r["protected"], r["portal_access"])
+        for r in identities(load_tenant(tenant).directory)
+    }
 
 
 def _key(ident: str, active: bool, aliases: Any, protected: bool, portal: bool) -> tuple[Any, ...]:
-    return (ident, active, tuple(sorted(a.casefold() for a in aliases)),
-            protected if active else None, portal if active else None)
+    return (
+        ident,
+        active,
+        tuple(sorted(a.casefold() for a in aliases)),
+        protected if active else None,
+        portal if active else None,
+    )
 
 
 def _read(source: IdentitySource, ids: dict[str, str] | None = None) -> dict[str, tuple[Any, ...]]:
     assert source.complete, source.errors
-    return {i.email: _key((ids or {}).get(i.id, i.id), i.active, i.aliases, i.protected, i.portal_access)
-            for i in source.identities}
+    return {
+        i.email: _key(
+            (ids or {}).get(i.id, i.id), i.active, i.aliases, i.protected, i.portal_access
+        )
+        for i in source.identities
+    }
 
 
 def _apps(tenant: str | Path) -> dict[str, Any]:
@@ -61,8 +72,14 @@ def test_okta_reads_the_scenario_exactly(okta: Any, tenant: str | Path) -> None:
     okta.load_tenant(tenant)
     okta.faults(page_size=100)
     apps = _apps(tenant)
-    source = read_okta(OktaOptions(org_url=okta.url, app_id=apps["protected"]["okta_id"],
-                                   portal_app_id=apps["portal"].get("okta_id"), api_token="okta-fake-token"))
+    source = read_okta(
+        OktaOptions(
+            org_url=okta.url,
+            app_id=apps["protected"]["okta_id"],
+            portal_app_id=apps["portal"].get("okta_id"),
+            api_token="okta-fake-token",
+        )
+    )
     assert _read(source) == _expected(tenant)
 
 
@@ -73,10 +90,18 @@ def test_entra_reads_the_scenario_exactly(graph: Any, tenant: str | Path) -> Non
     graph.faults(page_size=100)
     apps = _apps(tenant)
     people = load_tenant(tenant).directory.get("people") or []
-    source = read_entra(EntraOptions(
-        tenant_id="t", client_id="fake-entra-client", client_secret="fake-entra-secret",
-        app_id=apps["protected"]["entra_app_id"], portal_app_id=apps["portal"].get("entra_app_id"),
-        graph_url=f"{graph.url}/v1.0", authority_url=graph.url, ca_bundle=graph.ca,
-        logs_since_days=2))  # few audit pages: the 5-per-10-s audit budget would dominate the test
+    source = read_entra(
+        EntraOptions(
+            tenant_id="t",
+            client_id="fake-entra-client",
+            client_secret="fake-entra-secret",
+            app_id=apps["protected"]["entra_app_id"],
+            portal_app_id=apps["portal"].get("entra_app_id"),
+            graph_url=f"{graph.url}/v1.0",
+            authority_url=graph.url,
+            ca_bundle=graph.ca,
+            logs_since_days=2,
+        )
+    )  # few audit pages: the 5-per-10-s audit budget would dominate the test
     assert _read(source, {entra_id(p): p["id"] for p in people}) == _expected(tenant)
     assert json.dumps(source.warnings) == "[]"

@@ -1,4 +1,4 @@
-"""read_okta against the fake Okta org over real HTTP: identities, paging, throttling, faults, auth."""
+"""read_okta against the fake Okta org over real HTTP: identities, paging, throttling, auth."""
 
 from __future__ import annotations
 
@@ -24,8 +24,13 @@ PROTECTED_GROUP, PORTAL_GROUP = "00gadb046e597b081997", "00ga223119c01cc5571a"
 
 def options(url: str, **changes: Any) -> OktaOptions:
     """Demo options (SSWS token, both apps) with overrides."""
-    base = OktaOptions(org_url=url, app_id=PROTECTED, portal_app_id=PORTAL, api_token="okta-fake-token",
-                       max_retry_wait_s=5)
+    base = OktaOptions(
+        org_url=url,
+        app_id=PROTECTED,
+        portal_app_id=PORTAL,
+        api_token="okta-fake-token",
+        max_retry_wait_s=5,
+    )
     return dataclasses.replace(base, **changes)
 
 
@@ -38,31 +43,50 @@ def api_requests(fake: Any, fragment: str) -> list[dict[str, Any]]:
 
 
 def test_demo_reads_every_person_with_assignment_scope_and_status(okta: Any) -> None:
-    """All 208 demo people are read; group-only, direct, suspended and deactivated are told apart."""
+    """All 208 demo people; group-only, direct, suspended and deactivated are told apart."""
     source = read_okta(options(okta.url))
     people = by_email(source)
     assert source.complete and not source.errors and len(people) == 208
     group_only = people["olivia.dixon@acme.example"]
-    assert (group_only.active, group_only.protected, group_only.details["protected_scope"]) == (True, True, "GROUP")
+    assert (group_only.active, group_only.protected, group_only.details["protected_scope"]) == (
+        True,
+        True,
+        "GROUP",
+    )
     direct = people["vera.costa@acme.example"]
     assert (direct.protected, direct.details["protected_scope"]) == (True, "USER")
     suspended = people["tom.becker@acme.example"]  # suspended users keep their assignments
-    assert (suspended.active, suspended.protected, suspended.details["okta_status"]) == (False, True, "SUSPENDED")
+    assert (suspended.active, suspended.protected, suspended.details["okta_status"]) == (
+        False,
+        True,
+        "SUSPENDED",
+    )
     leaver = people["gareth.hughes@acme.example"]  # deactivated: removed from every app
-    assert (leaver.active, leaver.protected, leaver.details["learned_from"]) == (False, False, "system_log")
+    assert (leaver.active, leaver.protected, leaver.details["learned_from"]) == (
+        False,
+        False,
+        "system_log",
+    )
     assert people["rachel.owens@acme.example"].details["learned_from"] == "directory_scan"
     unassigned = people["sam.lee@acme.example"]
-    assert (unassigned.active, unassigned.protected, unassigned.portal_access) == (True, False, False)
+    assert (unassigned.active, unassigned.protected, unassigned.portal_access) == (
+        True,
+        False,
+        False,
+    )
 
 
 def test_aliases_portal_access_and_provisioning_error(okta: Any) -> None:
-    """Secondary emails become aliases, portal assignments portal_access, syncState ERROR an error."""
+    """Secondary emails are aliases, portal assignments portal_access, syncState ERROR an error."""
     people = by_email(read_okta(options(okta.url)))
     assert people["robert.smith@acme.example"].aliases == ("bob.smith@acme.example",)
     assert people["sam.leigh@acme.example"].aliases == ("sam@acme.example",)
     assert people["api.service@acme.example"].portal_access is True
     assert people["api.service@acme.example"].protected is False
-    assert people["priya.natarajan@acme.example"].provisioning_error == "Push to Tessian failed: mailbox not licensed"
+    assert (
+        people["priya.natarajan@acme.example"].provisioning_error
+        == "Push to Tessian failed: mailbox not licensed"
+    )
     assert sum(1 for i in people.values() if i.provisioning_error) == 1
 
 
@@ -70,30 +94,52 @@ def test_change_times_come_from_the_system_log_window(okta: Any) -> None:
     """changed_at is the event time; the log query is bounded (since and until) and filtered."""
     people = by_email(read_okta(options(okta.url)))
     now = datetime.now(UTC)
-    assert abs(people["tom.becker@acme.example"].changed_at - (now - timedelta(hours=3))) < timedelta(minutes=2)
-    assert abs(people["gareth.hughes@acme.example"].changed_at - (now - timedelta(days=5))) < timedelta(minutes=2)
+    assert abs(
+        people["tom.becker@acme.example"].changed_at - (now - timedelta(hours=3))
+    ) < timedelta(minutes=2)
+    assert abs(
+        people["gareth.hughes@acme.example"].changed_at - (now - timedelta(days=5))
+    ) < timedelta(minutes=2)
     logs = api_requests(okta, "/api/v1/logs")
-    assert logs and all("since=" in r["query"] and "until=" in r["query"] and "filter=" in r["query"] for r in logs)
+    assert logs and all(
+        "since=" in r["query"] and "until=" in r["query"] and "filter=" in r["query"] for r in logs
+    )
 
 
 def test_group_configured_sets(okta: Any) -> None:
-    """With groups instead of apps, members are expected, deactivated members included as leavers."""
-    source = read_okta(options(okta.url, app_id=None, portal_app_id=None, group_id=PROTECTED_GROUP,
-                               portal_group_id=PORTAL_GROUP))
+    """With groups instead of apps, members are expected; deactivated members are leavers."""
+    source = read_okta(
+        options(
+            okta.url,
+            app_id=None,
+            portal_app_id=None,
+            group_id=PROTECTED_GROUP,
+            portal_group_id=PORTAL_GROUP,
+        )
+    )
     people = by_email(source)
     assert source.complete
     assert sum(1 for i in people.values() if i.protected) == 179
-    assert (people["gareth.hughes@acme.example"].protected, people["gareth.hughes@acme.example"].active) == (True, False)
+    assert (
+        people["gareth.hughes@acme.example"].protected,
+        people["gareth.hughes@acme.example"].active,
+    ) == (True, False)
     assert people["mark.jensen@acme.example"].portal_access is True
-    assert not people["vera.costa@acme.example"].protected  # directly assigned to the app, not in the group
+    assert not people[
+        "vera.costa@acme.example"
+    ].protected  # directly assigned to the app, not in the group
     assert api_requests(okta, "/api/v1/groups/") and not api_requests(okta, "/api/v1/apps/")
 
 
-def test_pagination_follows_next_links_verbatim_across_many_pages(okta: Any, big_tenant: Any) -> None:
+def test_pagination_follows_next_links_verbatim_across_many_pages(
+    okta: Any, big_tenant: Any
+) -> None:
     """1,200 people at 100 a page: every page read once, through the opaque `after` cursor."""
     okta.load_tenant(big_tenant(1200))
     okta.faults(page_size=100)
-    source = read_okta(options(okta.url, app_id="0oabigprotected0001", portal_app_id="0oabigportal000001"))
+    source = read_okta(
+        options(okta.url, app_id="0oabigprotected0001", portal_app_id="0oabigportal000001")
+    )
     assert source.complete and len(source.identities) == 1200
     app_pages = api_requests(okta, "/apps/0oabigprotected0001/users")
     assigned = sum(1 for i in source.identities if i.protected)
@@ -114,7 +160,9 @@ def test_fake_rejects_a_rebuilt_cursor(okta: Any) -> None:
     import httpx
 
     headers = {"Authorization": "SSWS okta-fake-token"}
-    first = httpx.get(f"{okta.url}/api/v1/apps/{PROTECTED}/users?limit=5&expand=user", headers=headers)
+    first = httpx.get(
+        f"{okta.url}/api/v1/apps/{PROTECTED}/users?limit=5&expand=user", headers=headers
+    )
     rebuilt = str(first.links["next"]["url"]).replace("expand=user&", "")
     assert httpx.get(rebuilt, headers=headers).status_code == 400
     assert httpx.get(first.links["next"]["url"], headers=headers).status_code == 200
@@ -129,7 +177,7 @@ def test_rate_limit_is_waited_out_and_retried(okta: Any) -> None:
 
 
 def test_reset_is_measured_against_the_response_date_not_our_clock(okta: Any) -> None:
-    """A server clock an hour ahead still means a 1-second wait (a local-clock client would wait an hour)."""
+    """A server clock an hour ahead still means a 1 s wait (a local-clock client: an hour)."""
     okta.faults(rate_limit=1, rate_limit_wait=1, clock_skew=3600)
     source = read_okta(options(okta.url, max_retry_wait_s=5))
     assert source.complete
@@ -185,20 +233,30 @@ def test_unknown_app_is_reported(okta: Any) -> None:
 
 @functools.cache
 def _key_pair(kind: str) -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048) if kind == "rsa" else ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    key = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if kind == "rsa"
+        else ec.generate_private_key(ec.SECP256R1())
+    )
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
 @pytest.mark.parametrize("kind", ["rsa", "ec"])
 def test_oauth_service_app_with_private_key_jwt(okta: Any, kind: str) -> None:
-    """Client credentials + private_key_jwt (RS256 or ES256) give a Bearer token that reads everything."""
+    """Client credentials + private_key_jwt (RS256 or ES256): a Bearer token that reads all."""
     private, public = _key_pair(kind)
     okta.register_client(client_id="0oaservice", public_key_pem=public)
-    source = read_okta(options(okta.url, api_token=None, client_id="0oaservice", private_key_pem=private))
+    source = read_okta(
+        options(okta.url, api_token=None, client_id="0oaservice", private_key_pem=private)
+    )
     assert source.complete and len(source.identities) == 208
     auths = {r["auth"] for r in okta.requests() if r["path"].startswith("/api/")}
     assert auths == {"Bearer"}
@@ -209,29 +267,40 @@ def test_expired_oauth_token_is_replaced_once(okta: Any) -> None:
     private, public = _key_pair("rsa")
     okta.register_client(client_id="0oaservice", public_key_pem=public)
     okta.faults(expire_issued_tokens=True)
-    source = read_okta(options(okta.url, api_token=None, client_id="0oaservice", private_key_pem=private))
+    source = read_okta(
+        options(okta.url, api_token=None, client_id="0oaservice", private_key_pem=private)
+    )
     assert source.complete
     assert len(api_requests(okta, "/oauth2/v1/token")) == 2
 
 
-@pytest.mark.parametrize(("client", "needle"), [
-    ({"scopes": ["okta.users.read", "okta.apps.read"]}, "invalid_scope"),
-    ({"require_dpop": True}, "DPoP"),
-    ({"public_key_pem": None}, "invalid_client"),
-])
+@pytest.mark.parametrize(
+    ("client", "needle"),
+    [
+        ({"scopes": ["okta.users.read", "okta.apps.read"]}, "invalid_scope"),
+        ({"require_dpop": True}, "DPoP"),
+        ({"public_key_pem": None}, "invalid_client"),
+    ],
+)
 def test_oauth_refusals_are_auth_errors(okta: Any, client: dict[str, Any], needle: str) -> None:
-    """A scope not granted, DPoP required, or a key Okta does not know: ProviderAuthError, no data."""
+    """A scope not granted, DPoP required, or an unknown key: ProviderAuthError, no data."""
     private, public = _key_pair("rsa")
     registered = {"client_id": "0oaservice", "public_key_pem": public, **client}
     if registered["public_key_pem"] is None:
         registered["public_key_pem"] = _key_pair("ec")[1]  # some other key
     okta.register_client(**registered)
-    source = read_okta(options(okta.url, api_token=None, client_id="0oaservice", private_key_pem=private))
-    assert not source.complete and "ProviderAuthError" in source.errors[0] and needle in source.errors[0]
+    source = read_okta(
+        options(okta.url, api_token=None, client_id="0oaservice", private_key_pem=private)
+    )
+    assert (
+        not source.complete
+        and "ProviderAuthError" in source.errors[0]
+        and needle in source.errors[0]
+    )
 
 
 def test_system_log_can_be_turned_off(okta: Any) -> None:
-    """logs_since_days=0: no System Log call (no okta.logs.read needed); statusChanged is the fallback."""
+    """logs_since_days=0: no System Log call (no okta.logs.read); statusChanged is the fallback."""
     source = read_okta(options(okta.url, logs_since_days=0))
     assert source.complete and len(source.identities) == 208
     assert not api_requests(okta, "/api/v1/logs")

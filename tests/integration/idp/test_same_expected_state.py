@@ -29,40 +29,72 @@ DEMO = ROOT / "fixtures" / "tenants" / "demo.json"
 
 def okta_options(fake: Any) -> OktaOptions:
     """The demo's two Okta apps through the fake org."""
-    return OktaOptions(org_url=fake.url, app_id="0oa1tessianprot0001", portal_app_id="0oa1tessianport0001",
-                       api_token="okta-fake-token")
+    return OktaOptions(
+        org_url=fake.url,
+        app_id="0oa1tessianprot0001",
+        portal_app_id="0oa1tessianport0001",
+        api_token="okta-fake-token",
+    )
 
 
 def entra_options(fake: Any) -> EntraOptions:
     """The demo's two enterprise apps through the fake tenant (TLS, its own CA)."""
-    return EntraOptions(tenant_id="acme-tenant", client_id="fake-entra-client",
-                        client_secret="fake-entra-secret", app_id="7d3a1c52-4b8e-4f0a-9c61-2f5e8a9b0d11",
-                        portal_app_id="a4f0e2b9-3c7d-4e15-8b2a-6d9c1e7f5a22",
-                        graph_url=f"{fake.url}/v1.0", authority_url=fake.url, ca_bundle=fake.ca)
+    return EntraOptions(
+        tenant_id="acme-tenant",
+        client_id="fake-entra-client",
+        client_secret="fake-entra-secret",
+        app_id="7d3a1c52-4b8e-4f0a-9c61-2f5e8a9b0d11",
+        portal_app_id="a4f0e2b9-3c7d-4e15-8b2a-6d9c1e7f5a22",
+        graph_url=f"{fake.url}/v1.0",
+        authority_url=fake.url,
+        ca_bundle=fake.ca,
+    )
 
 
 def _assigned_leavers() -> set[str]:
     """Deactivated people the tenant file assigns to an app, directly or through a group."""
     directory = json.loads(DEMO.read_text())["directory"]
     via_group = {m for g in directory["groups"] if g.get("assigned_to") for m in g["members"]}
-    return {p["email"] for p in directory["people"]
-            if p["status"] == "deprovisioned" and (p["assigned"] or p["id"] in via_group)}
+    return {
+        p["email"]
+        for p in directory["people"]
+        if p["status"] == "deprovisioned" and (p["assigned"] or p["id"] in via_group)
+    }
 
 
 def _export(tmp_path: Path) -> dict[str, dict[str, Any]]:
     """The identity export of the demo tenant, written by DATA+API's exporter, keyed by email."""
     out = tmp_path / "identities.json"
-    subprocess.run([sys.executable, "-m", "fixtures.idp_export", "--tenant", "demo", "--format",
-                    "json", "--out", str(out)], cwd=ROOT, check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fixtures.idp_export",
+            "--tenant",
+            "demo",
+            "--format",
+            "json",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return {r["email"]: r for r in json.loads(out.read_text())["identities"]}
 
 
 def _view(record: dict[str, Any], id_key: str = "id") -> tuple[Any, ...]:
     """What must agree: id, active, aliases, and (for active people) protected / portal_access."""
     active = bool(record["active"])
-    return (record[id_key], active, tuple(sorted(a.casefold() for a in record["aliases"])),
-            bool(record["protected"]) if active else None,
-            bool(record["portal_access"]) if active else None)
+    return (
+        record[id_key],
+        active,
+        tuple(sorted(a.casefold() for a in record["aliases"])),
+        bool(record["protected"]) if active else None,
+        bool(record["portal_access"]) if active else None,
+    )
 
 
 def _views(source: IdentitySource, ids: dict[str, str] | None = None) -> dict[str, tuple[Any, ...]]:

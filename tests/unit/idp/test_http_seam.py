@@ -24,29 +24,56 @@ from connector.idp._okta_wire import OktaVendor
 SERVER_NOW = 1_900_000_000.0  # a server clock far from ours: waits must not depend on our clock
 
 
-def response(status: int = 200, headers: dict[str, str] | None = None, body: Any = None) -> httpx.Response:
+def response(
+    status: int = 200, headers: dict[str, str] | None = None, body: Any = None
+) -> httpx.Response:
     request = httpx.Request("GET", "https://org.example/api/v1/x")
-    return httpx.Response(status, headers=headers or {}, json=body if body is not None else [], request=request)
+    return httpx.Response(
+        status, headers=headers or {}, json=body if body is not None else [], request=request
+    )
 
 
-def seam(vendor: Any, handler: Callable[[httpx.Request], httpx.Response], sleeps: list[float],
-         *, attempts: int = 5, max_wait: float = 60.0, authorize: Any = None) -> HttpSeam:
+def seam(
+    vendor: Any,
+    handler: Callable[[httpx.Request], httpx.Response],
+    sleeps: list[float],
+    *,
+    attempts: int = 5,
+    max_wait: float = 60.0,
+    authorize: Any = None,
+) -> HttpSeam:
     """A seam over a MockTransport whose sleeps are recorded, not slept."""
-    return HttpSeam(vendor, authorize or (lambda refresh: {"Authorization": "SSWS t"}),
-                    transport=httpx.MockTransport(handler), sleep=sleeps.append,
-                    policy=RetryPolicy(attempts=attempts, max_wait_s=max_wait, backoff_s=0.01),
-                    clock=lambda: 0.0)
+    return HttpSeam(
+        vendor,
+        authorize or (lambda refresh: {"Authorization": "SSWS t"}),
+        transport=httpx.MockTransport(handler),
+        sleep=sleeps.append,
+        policy=RetryPolicy(attempts=attempts, max_wait_s=max_wait, backoff_s=0.01),
+        clock=lambda: 0.0,
+    )
 
 
 def test_okta_reset_is_measured_against_the_date_header() -> None:
     """Reset 7 s after the server's Date means a 7 s wait, whatever our clock says."""
-    r = response(429, {"Date": formatdate(SERVER_NOW, usegmt=True), "X-Rate-Limit-Reset": str(int(SERVER_NOW) + 7)})
+    r = response(
+        429,
+        {
+            "Date": formatdate(SERVER_NOW, usegmt=True),
+            "X-Rate-Limit-Reset": str(int(SERVER_NOW) + 7),
+        },
+    )
     assert okta_reset_seconds(r) == 7
 
 
 def test_okta_reset_in_the_past_means_no_wait() -> None:
     """A reset already reached gives 0, never a negative sleep."""
-    r = response(429, {"Date": formatdate(SERVER_NOW, usegmt=True), "X-Rate-Limit-Reset": str(int(SERVER_NOW) - 3)})
+    r = response(
+        429,
+        {
+            "Date": formatdate(SERVER_NOW, usegmt=True),
+            "X-Rate-Limit-Reset": str(int(SERVER_NOW) - 3),
+        },
+    )
     assert okta_reset_seconds(r) == 0
 
 
@@ -58,7 +85,10 @@ def test_retry_after_delta_seconds(value: str, expected: float | None) -> None:
 
 def test_retry_after_http_date_is_measured_against_date() -> None:
     """Retry-After as an HTTP date: the distance from the response's Date."""
-    headers = {"Date": formatdate(SERVER_NOW, usegmt=True), "Retry-After": formatdate(SERVER_NOW + 12, usegmt=True)}
+    headers = {
+        "Date": formatdate(SERVER_NOW, usegmt=True),
+        "Retry-After": formatdate(SERVER_NOW + 12, usegmt=True),
+    }
     assert retry_after_seconds(response(503, headers)) == 12
 
 
@@ -69,20 +99,30 @@ def test_okta_429_waits_until_reset_then_succeeds() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(1)
         if len(calls) == 1:
-            return httpx.Response(429, headers={"Date": formatdate(SERVER_NOW, usegmt=True),
-                                                "X-Rate-Limit-Reset": str(int(SERVER_NOW) + 3)},
-                                  json={"errorCode": "E0000047", "errorSummary": "rate"})
+            return httpx.Response(
+                429,
+                headers={
+                    "Date": formatdate(SERVER_NOW, usegmt=True),
+                    "X-Rate-Limit-Reset": str(int(SERVER_NOW) + 3),
+                },
+                json={"errorCode": "E0000047", "errorSummary": "rate"},
+            )
         return httpx.Response(200, json=[{"id": 1}])
 
     sleeps: list[float] = []
-    assert seam(OktaVendor(), handler, sleeps).get("https://org.example/api/v1/x").json() == [{"id": 1}]
+    assert seam(OktaVendor(), handler, sleeps).get("https://org.example/api/v1/x").json() == [
+        {"id": 1}
+    ]
     assert sleeps == [3]
 
 
 def test_okta_exhausted_budget_pauses_the_next_request() -> None:
     """X-Rate-Limit-Remaining 0 on a success: the next request first sleeps until the reset."""
-    headers = {"Date": formatdate(SERVER_NOW, usegmt=True), "X-Rate-Limit-Remaining": "0",
-               "X-Rate-Limit-Reset": str(int(SERVER_NOW) + 4)}
+    headers = {
+        "Date": formatdate(SERVER_NOW, usegmt=True),
+        "X-Rate-Limit-Remaining": "0",
+        "X-Rate-Limit-Reset": str(int(SERVER_NOW) + 4),
+    }
     sleeps: list[float] = []
     s = seam(OktaVendor(), lambda r: httpx.Response(200, headers=headers, json=[]), sleeps)
     s.get("https://org.example/a")
@@ -92,11 +132,17 @@ def test_okta_exhausted_budget_pauses_the_next_request() -> None:
 
 
 def test_a_wait_longer_than_allowed_is_rate_limited_not_slept() -> None:
-    """A reset an hour away with a 60 s cap: ProviderRateLimited with code and request id, no sleep."""
+    """A reset an hour away, a 60 s cap: ProviderRateLimited with code and request id, no sleep."""
+
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(429, headers={"Date": formatdate(SERVER_NOW, usegmt=True),
-                                            "X-Rate-Limit-Reset": str(int(SERVER_NOW) + 3600)},
-                              json={"errorCode": "E0000047", "errorSummary": "rate", "errorId": "oaeXYZ"})
+        return httpx.Response(
+            429,
+            headers={
+                "Date": formatdate(SERVER_NOW, usegmt=True),
+                "X-Rate-Limit-Reset": str(int(SERVER_NOW) + 3600),
+            },
+            json={"errorCode": "E0000047", "errorSummary": "rate", "errorId": "oaeXYZ"},
+        )
 
     sleeps: list[float] = []
     with pytest.raises(ProviderRateLimited) as raised:
@@ -106,16 +152,29 @@ def test_a_wait_longer_than_allowed_is_rate_limited_not_slept() -> None:
 
 def test_graph_503_with_retry_after_is_retried_and_gives_up_after_the_attempts() -> None:
     """503 every time: waits as told between attempts, then a ProviderError with the Graph code."""
+
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(503, headers={"Retry-After": "2"},
-                              json={"error": {"code": "serviceNotAvailable", "message": "down",
-                                              "innerError": {"request-id": "rid-1"}}})
+        return httpx.Response(
+            503,
+            headers={"Retry-After": "2"},
+            json={
+                "error": {
+                    "code": "serviceNotAvailable",
+                    "message": "down",
+                    "innerError": {"request-id": "rid-1"},
+                }
+            },
+        )
 
     sleeps: list[float] = []
     with pytest.raises(ProviderError) as raised:
         seam(GraphVendor(), handler, sleeps, attempts=3).get("https://graph.example/v1.0/users")
     assert sleeps == [2, 2]
-    assert (raised.value.status, raised.value.code, raised.value.request_id) == (503, "serviceNotAvailable", "rid-1")
+    assert (raised.value.status, raised.value.code, raised.value.request_id) == (
+        503,
+        "serviceNotAvailable",
+        "rid-1",
+    )
 
 
 def test_401_refreshes_the_token_once_then_fails_as_auth_error() -> None:
@@ -126,7 +185,10 @@ def test_401_refreshes_the_token_once_then_fails_as_auth_error() -> None:
         refreshes.append(refresh)
         return {"Authorization": "Bearer t"}
 
-    handler = lambda r: httpx.Response(401, json={"errorCode": "E0000011", "errorSummary": "Invalid token provided"})  # noqa: E731
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = {"errorCode": "E0000011", "errorSummary": "Invalid token provided"}
+        return httpx.Response(401, json=body)
+
     with pytest.raises(ProviderAuthError) as raised:
         seam(OktaVendor(), handler, [], authorize=authorize).get("https://org.example/x")
     assert refreshes == [False, True] and raised.value.code == "E0000011"
@@ -138,7 +200,9 @@ def test_403_is_not_retried() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(1)
-        return httpx.Response(403, json={"error": {"code": "Authorization_RequestDenied", "message": "no"}})
+        return httpx.Response(
+            403, json={"error": {"code": "Authorization_RequestDenied", "message": "no"}}
+        )
 
     with pytest.raises(ProviderAuthError):
         seam(GraphVendor(), handler, []).get("https://graph.example/v1.0/users")
@@ -147,6 +211,7 @@ def test_403_is_not_retried() -> None:
 
 def test_network_errors_are_retried_then_translated() -> None:
     """A refused connection is retried, then becomes a ProviderError (never an httpx exception)."""
+
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
@@ -161,11 +226,23 @@ def test_paged_follows_the_next_link_verbatim_and_sends_parameters_once() -> Non
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(str(request.url))
         if "after" not in request.url.params:
-            return httpx.Response(200, json=[1], headers={"Link": '<https://org.example/p?after=Zz%2B1&limit=2>; rel="next"'})
+            return httpx.Response(
+                200,
+                json=[1],
+                headers={"Link": '<https://org.example/p?after=Zz%2B1&limit=2>; rel="next"'},
+            )
         return httpx.Response(200, json=[2])
 
     s = seam(OktaVendor(), handler, [])
-    pages = list(paged(s, "https://org.example/p", {"limit": "2"}, lambda b, r: r.links.get("next", {}).get("url"), lambda b: b))
+    pages = list(
+        paged(
+            s,
+            "https://org.example/p",
+            {"limit": "2"},
+            lambda b, r: r.links.get("next", {}).get("url"),
+            lambda b: b,
+        )
+    )
     assert pages == [[1], [2]]
     assert seen == ["https://org.example/p?limit=2", "https://org.example/p?after=Zz%2B1&limit=2"]
 
@@ -175,7 +252,15 @@ def test_paged_refuses_a_next_link_that_loops() -> None:
     link = {"Link": '<https://org.example/p?after=same>; rel="next"'}
     s = seam(OktaVendor(), lambda r: httpx.Response(200, json=[], headers=link), [])
     with pytest.raises(ProviderError, match="same next link"):
-        list(paged(s, "https://org.example/p", None, lambda b, r: r.links.get("next", {}).get("url"), lambda b: b))
+        list(
+            paged(
+                s,
+                "https://org.example/p",
+                None,
+                lambda b, r: r.links.get("next", {}).get("url"),
+                lambda b: b,
+            )
+        )
 
 
 def test_sliding_window_allows_five_per_ten_seconds() -> None:
