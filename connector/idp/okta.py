@@ -101,6 +101,10 @@ def read_okta(
         _read_all(seam, options, org, state, started)
     except ProviderError as exc:
         errors.append(describe(exc))
+    except (KeyError, TypeError, AttributeError) as exc:  # a response not shaped as documented
+        errors.append(
+            describe(ProviderError(f"unexpected response shape: {type(exc).__name__} {exc}"))
+        )
     finally:
         seam.close()
     identities = [build_identity(uid, state, options) for uid in state.users]

@@ -234,3 +234,9 @@ def test_audit_logs_can_be_turned_off(graph: Any) -> None:
     source = read_entra(options(graph, logs_since_days=0, provisioning_logs=True))
     assert source.complete and len(source.identities) == 208
     assert not graph_requests(graph, "/auditLogs/")
+
+
+def test_unknown_app_is_reported(graph: Any) -> None:
+    """A misconfigured appId: Request_ResourceNotFound, incomplete, nothing read."""
+    source = read_entra(options(graph, app_id="99999999-9999-4999-8999-999999999999"))
+    assert not source.complete and "Request_ResourceNotFound" in source.errors[0]

@@ -340,3 +340,15 @@ def test_entra_options_repr_hides_secrets() -> None:
     """The client secret never shows in a repr."""
     text = repr(EntraOptions(tenant_id="t", client_id="c", app_id="a", client_secret="hush-hush"))
     assert "hush-hush" not in text and json.dumps(text)
+
+
+def test_a_response_of_the_wrong_shape_is_an_incomplete_source() -> None:
+    """A service principal without an id (not the documented shape): complete=False, no crash."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "servicePrincipals(" in unquote(request.url.path):
+            return httpx.Response(200, json={"displayName": "Tessian"})
+        return graph_transport([], [], [])(request)
+
+    source = read_graph(handler)
+    assert not source.complete and "unexpected response shape" in source.errors[0]
