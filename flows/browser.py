@@ -8,6 +8,7 @@ posts a sign-in flow makes while `guard.sign_in_window()` is open.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import logging
 import os
@@ -174,10 +175,8 @@ class ReadOnlyGuard:
 
 def _dismiss(dialog: Dialog) -> None:
     log.warning("dismissed a %s dialog", dialog.type)
-    try:
+    with contextlib.suppress(PlaywrightError):  # the page may have gone away with its dialog
         dialog.dismiss()
-    except PlaywrightError:  # the page went away with its dialog
-        pass
 
 
 def _watch_page(page: Page) -> None:
@@ -222,7 +221,9 @@ class Tracer:
     def pause(self) -> None:
         """Save what was recorded so far as a numbered part and stop recording."""
         if self.running:
-            part = self.path.with_name(f"{self.path.stem}-part{len(self.parts) + 1}{self.path.suffix}")
+            part = self.path.with_name(
+                f"{self.path.stem}-part{len(self.parts) + 1}{self.path.suffix}"
+            )
             self.context.tracing.stop(path=part)
             os.chmod(part, 0o600)
             self.parts.append(part)

@@ -30,8 +30,13 @@ log = logging.getLogger(__name__)
 
 PageFactory = Callable[[PortalSession], BasePage]
 DEFAULT_PAGES: tuple[PageFactory, ...] = (
-    DashboardPage, UserMonitoringPage, PortalUsersPage, GroupsPage, AuditTrailPage,
-    DirectorySyncPage, ApiTokensPage,
+    DashboardPage,
+    UserMonitoringPage,
+    PortalUsersPage,
+    GroupsPage,
+    AuditTrailPage,
+    DirectorySyncPage,
+    ApiTokensPage,
 )
 
 
@@ -64,12 +69,20 @@ def check_page(session: PortalSession, page: BasePage, evidence_dir: Path) -> Pa
     return PageCheck(page=page.NAME, url=url, ok=True, message="matches its fingerprint")
 
 
-def _failed(page: Page, name: str, url: str, evidence_dir: Path, locator: str | None,
-            message: str) -> PageCheck:
+def _failed(
+    page: Page, name: str, url: str, evidence_dir: Path, locator: str | None, message: str
+) -> PageCheck:
     log.warning("doctor: %s does not match: %s", name, message)
     shot, aria = _evidence(page, name, evidence_dir)
-    return PageCheck(page=name, url=url, ok=False, failed_locator=locator, message=message,
-                     screenshot=shot, aria_snapshot=aria)
+    return PageCheck(
+        page=name,
+        url=url,
+        ok=False,
+        failed_locator=locator,
+        message=message,
+        screenshot=shot,
+        aria_snapshot=aria,
+    )
 
 
 def _evidence(page: Page, name: str, evidence_dir: Path) -> tuple[str | None, str | None]:
@@ -77,8 +90,12 @@ def _evidence(page: Page, name: str, evidence_dir: Path) -> tuple[str | None, st
     shot, aria = evidence_dir / f"doctor-{name}.png", evidence_dir / f"doctor-{name}.aria.yml"
     data_rows = page.get_by_role("row").filter(has=page.get_by_role("cell"))
     try:
-        page.screenshot(path=shot, full_page=True, mask=[data_rows, page.get_by_role("banner")],
-                        animations="disabled")
+        page.screenshot(
+            path=shot,
+            full_page=True,
+            mask=[data_rows, page.get_by_role("banner")],
+            animations="disabled",
+        )
         shot.chmod(0o600)
         aria.write_text(page.locator("body").aria_snapshot(), encoding="utf-8")
         aria.chmod(0o600)

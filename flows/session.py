@@ -41,7 +41,7 @@ from flows.browser import (
     new_context,
 )
 from flows.pages.login import LoginPage
-from flows.sign_in import Credentials, SignInFlow, private_write, account_key
+from flows.sign_in import Credentials, SignInFlow, account_key, private_write
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +81,10 @@ class PortalSession:
     def violation_errors(self) -> tuple[CollectionError, ...]:
         """The guard's records as collection errors (a blocked write makes a read untrustworthy)."""
         return tuple(
-            CollectionError(kind=CollectionErrorKind.READ_ONLY_VIOLATION,
-                            message=f"the read-only guard blocked {v.method} {v.path}")
+            CollectionError(
+                kind=CollectionErrorKind.READ_ONLY_VIOLATION,
+                message=f"the read-only guard blocked {v.method} {v.path}",
+            )
             for v in self.violations
         )
 
@@ -106,14 +108,18 @@ class PortalSession:
         if not self.on_login_page():
             return response
         if self.re_sign_ins >= self.max_re_sign_ins:
-            raise SessionExpired(f"The session ended again at {urlsplit(path).path}; "
-                                 f"already signed in again {self.re_sign_ins} time(s).")
+            raise SessionExpired(
+                f"The session ended again at {urlsplit(path).path}; "
+                f"already signed in again {self.re_sign_ins} time(s)."
+            )
         self.re_sign_ins += 1
         log.warning("session expired at %s; signing in again", urlsplit(path).path)
         self.sign_in(next_path=path)
         response = self._navigate(path)
         if self.on_login_page():
-            raise SessionExpired(f"Signed in again, but {urlsplit(path).path} still asks to sign in.")
+            raise SessionExpired(
+                f"Signed in again, but {urlsplit(path).path} still asks to sign in."
+            )
         return response
 
     def _navigate(self, path: str) -> Response | None:
@@ -122,7 +128,9 @@ class PortalSession:
         except PlaywrightTimeout as exc:
             raise PageNotLoaded(f"{urlsplit(path).path} did not load in time") from exc
         except PlaywrightError as exc:
-            raise PortalUnavailable(f"{urlsplit(path).path} could not be loaded: {exc.message}") from exc
+            raise PortalUnavailable(
+                f"{urlsplit(path).path} could not be loaded: {exc.message}"
+            ) from exc
 
     def _goto_once_more_if_superseded(self, path: str) -> Response | None:
         # A page's own script may navigate (e.g. to /login when its data call meets an expired
@@ -132,9 +140,14 @@ class PortalSession:
         except PlaywrightTimeout:
             raise
         except PlaywrightError as exc:
-            if "ERR_ABORTED" not in exc.message and "interrupted by another navigation" not in exc.message:
+            if (
+                "ERR_ABORTED" not in exc.message
+                and "interrupted by another navigation" not in exc.message
+            ):
                 raise
-            log.info("navigation to %s superseded by the page's own; going again", urlsplit(path).path)
+            log.info(
+                "navigation to %s superseded by the page's own; going again", urlsplit(path).path
+            )
             self.page.wait_for_load_state()
             return self.page.goto(self.url(path))
 
@@ -143,8 +156,15 @@ class PortalSession:
         if self.tracer:
             self.tracer.pause()
         self.sign_in_count += 1
-        SignInFlow(self.page, self.base_url, self.credentials, self.guard, self.state_file.parent,
-                   dict(self.locator_overrides), timeout_ms=self.options.timeout_ms).run(next_path)
+        SignInFlow(
+            self.page,
+            self.base_url,
+            self.credentials,
+            self.guard,
+            self.state_file.parent,
+            dict(self.locator_overrides),
+            timeout_ms=self.options.timeout_ms,
+        ).run(next_path)
         self.save_state()
         if self.tracer:
             self.tracer.start()
@@ -175,7 +195,10 @@ def _saved_session_works(session: PortalSession) -> bool:
 
 
 def _open_context(
-    stack: ExitStack, browser: Browser, guard: ReadOnlyGuard, options: BrowserOptions,
+    stack: ExitStack,
+    browser: Browser,
+    guard: ReadOnlyGuard,
+    options: BrowserOptions,
     state_file: Path,
 ) -> tuple[BrowserContext, Path | None]:
     saved = state_file if state_file.exists() else None
@@ -203,16 +226,31 @@ def _browser(stack: ExitStack, options: BrowserOptions, shared: Browser | None) 
     return browser
 
 
-def _start(stack: ExitStack, base_url: str, credentials: Credentials, options: BrowserOptions,
-           state_dir: Path, evidence_dir: Path | None,
-           overrides: Mapping[str, str] | None, shared: Browser | None) -> PortalSession:
+def _start(
+    stack: ExitStack,
+    base_url: str,
+    credentials: Credentials,
+    options: BrowserOptions,
+    state_dir: Path,
+    evidence_dir: Path | None,
+    overrides: Mapping[str, str] | None,
+    shared: Browser | None,
+) -> PortalSession:
     browser = _browser(stack, options, shared)
     guard = ReadOnlyGuard(urlsplit(base_url).netloc)
     state_file = _state_file(private_dir(state_dir), base_url, credentials.email)
     context, saved = _open_context(stack, browser, guard, options, state_file)
-    session = PortalSession(context.new_page(), context, base_url.rstrip("/"), credentials, guard,
-                            state_file, options, dict(overrides or {}),
-                            private_dir(evidence_dir) if evidence_dir else None)
+    session = PortalSession(
+        context.new_page(),
+        context,
+        base_url.rstrip("/"),
+        credentials,
+        guard,
+        state_file,
+        options,
+        dict(overrides or {}),
+        private_dir(evidence_dir) if evidence_dir else None,
+    )
     if saved is None or not _saved_session_works(session):
         context.clear_cookies()
         session.sign_in()
@@ -228,8 +266,11 @@ def _finish(session: PortalSession) -> None:
     try:
         session.sign_out()
     except (ConnectorError, PlaywrightError) as exc:
-        log.warning("could not sign out at the end of a traced session (%s); the trace's "
-                    "cookie may stay valid until the portal expires it", type(exc).__name__)
+        log.warning(
+            "could not sign out at the end of a traced session (%s); the trace's "
+            "cookie may stay valid until the portal expires it",
+            type(exc).__name__,
+        )
     session.tracer.stop()
 
 
@@ -257,8 +298,16 @@ def portal_session(
     """
     try:
         with ExitStack() as stack:
-            session = _start(stack, base_url, credentials, options, Path(state_dir), evidence_dir,
-                             locator_overrides, browser)
+            session = _start(
+                stack,
+                base_url,
+                credentials,
+                options,
+                Path(state_dir),
+                evidence_dir,
+                locator_overrides,
+                browser,
+            )
             try:
                 yield session
             except BaseException:

@@ -90,7 +90,11 @@ class TotpSource:
     """Codes from a seed, never one about to expire and never one from a window already used."""
 
     def __init__(self, secret: str, memory: Path, clock: Clock | None = None) -> None:
-        self.totp, self.memory, self.clock = pyotp.TOTP(secret, interval=TOTP_STEP_S), memory, clock or Clock()
+        self.totp, self.memory, self.clock = (
+            pyotp.TOTP(secret, interval=TOTP_STEP_S),
+            memory,
+            clock or Clock(),
+        )
 
     def _last_window(self) -> int:
         try:
@@ -107,7 +111,9 @@ class TotpSource:
         window = max(window, self._last_window() + 1)
         wait = window * TOTP_STEP_S - now
         if wait > 2 * TOTP_STEP_S:
-            raise SignInError("The last two-factor code used lies in the future: is the clock right?")
+            raise SignInError(
+                "The last two-factor code used lies in the future: is the clock right?"
+            )
         if wait > 0:
             log.info("waiting %.1f s for a fresh two-factor window", wait)
             self.clock.sleep(wait + 0.05)
@@ -144,9 +150,13 @@ class SignInFlow:
                     self._answer(step)
                     self.answered.add(step)
             except PlaywrightTimeout as exc:
-                raise PageNotLoaded(f"The sign-in page did not respond in time: {exc.message}") from exc
+                raise PageNotLoaded(
+                    f"The sign-in page did not respond in time: {exc.message}"
+                ) from exc
             except PlaywrightError as exc:
-                raise PortalUnavailable(f"The sign-in page could not be used: {exc.message}") from exc
+                raise PortalUnavailable(
+                    f"The sign-in page could not be used: {exc.message}"
+                ) from exc
         log.info("signed in to %s (%s)", urlsplit(self.base_url).netloc, self._method())
 
     def _open(self, next_path: str) -> None:
@@ -156,7 +166,11 @@ class SignInFlow:
 
     def _method(self) -> str:
         c = self.credentials
-        return f"sso:{c.sso}" if c.sso != "none" else ("password+totp" if c.totp_secret else "password")
+        return (
+            f"sso:{c.sso}"
+            if c.sso != "none"
+            else ("password+totp" if c.totp_secret else "password")
+        )
 
     def _on_portal_login(self) -> bool:
         parts = urlsplit(self.page.url)
@@ -178,8 +192,10 @@ class SignInFlow:
         self._raise_on_alert(self.sso.alert())
         step = self.sso.step()
         if step == "unanswerable":
-            raise UnsupportedSignIn(f"The identity provider asks for '{self.sso.heading()}', "
-                                    "which the connector cannot answer.")
+            raise UnsupportedSignIn(
+                f"The identity provider asks for '{self.sso.heading()}', "
+                "which the connector cannot answer."
+            )
         return step
 
     def _raise_on_alert(self, text: str) -> None:
@@ -210,15 +226,20 @@ class SignInFlow:
             if self.page.url != last_url or step != seen:
                 last_url, seen, last_change = self.page.url, step, time.monotonic()
             waited = time.monotonic() - last_change
-            if waited * 1000 > self.settle_ms or (time.monotonic() - started) * 1000 > self.timeout_ms:
+            if (
+                waited * 1000 > self.settle_ms
+                or (time.monotonic() - started) * 1000 > self.timeout_ms
+            ):
                 raise self._stuck(step)
             self.page.wait_for_timeout(100)
 
     def _stuck(self, step: str | None) -> SignInError:
         where = urlsplit(self.page.url).path  # no query: it may carry a code
         if step is not None:
-            return SignInError(f"The sign-in step '{step}' came back after it was answered "
-                               f"({where}); not answering it again.")
+            return SignInError(
+                f"The sign-in step '{step}' came back after it was answered "
+                f"({where}); not answering it again."
+            )
         heading = self.sso.heading() or "no heading"
         return UnsupportedSignIn(f"Unrecognised sign-in page at {where} ('{heading}').")
 
@@ -267,6 +288,7 @@ def sign_in(
     """Sign in on `page`; raises CredentialsRejected, CodeRejected, AccountLocked or
     UnsupportedSignIn (never retrying a refused password or code), PortalUnavailable or
     PageNotLoaded when there is no sign-in page to use."""
-    flow = SignInFlow(page, base_url, credentials, guard, state_dir, dict(overrides or {}),
-                      timeout_ms=timeout_ms)
+    flow = SignInFlow(
+        page, base_url, credentials, guard, state_dir, dict(overrides or {}), timeout_ms=timeout_ms
+    )
     flow.run(next_path)

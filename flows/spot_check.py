@@ -42,8 +42,10 @@ def spot_check(
     results: list[SpotCheckResult] = []
     timeout = session.options.timeout_ms
     for email in emails:
-        for page in (UserMonitoringPage(session, timeout_ms=timeout),
-                     PortalUsersPage(session, timeout_ms=timeout)):
+        for page in (
+            UserMonitoringPage(session, timeout_ms=timeout),
+            PortalUsersPage(session, timeout_ms=timeout),
+        ):
             results.append(_check(session, page, email, evidence_dir))
     return results
 
@@ -53,10 +55,14 @@ def _address(record: MonitoredUser | PortalUser) -> str:
 
 
 def _check(
-    session: PortalSession, page: ReadablePage[MonitoredUser] | ReadablePage[PortalUser],
-    email: str, evidence_dir: Path,
+    session: PortalSession,
+    page: ReadablePage[MonitoredUser] | ReadablePage[PortalUser],
+    email: str,
+    evidence_dir: Path,
 ) -> SpotCheckResult:
-    surface: SpotSurface = "user_monitoring" if isinstance(page, UserMonitoringPage) else "portal_users"
+    surface: SpotSurface = (
+        "user_monitoring" if isinstance(page, UserMonitoringPage) else "portal_users"
+    )
     wanted = email.strip().casefold()
     try:
         query = page.search_state(email.strip())
@@ -65,7 +71,9 @@ def _check(
         return _inconclusive(email, surface, f"the search did not settle: {exc.message}")
     if not read.collection.complete:
         reasons = "; ".join(e.message for e in read.collection.errors if e.fatal)
-        return _inconclusive(email, surface, f"the search results could not be read completely: {reasons}")
+        return _inconclusive(
+            email, surface, f"the search results could not be read completely: {reasons}"
+        )
     matches = [r for r in read.records if _address(r).strip().casefold() == wanted]
     shown_as = _address(matches[0]) if matches else email.strip()  # the row's own spelling
     shot = _evidence(session.page, page, shown_as, surface, evidence_dir)
@@ -73,17 +81,30 @@ def _check(
 
 
 def _result(
-    email: str, surface: SpotSurface, matches: Sequence[MonitoredUser | PortalUser], shown: int,
+    email: str,
+    surface: SpotSurface,
+    matches: Sequence[MonitoredUser | PortalUser],
+    shown: int,
     shot: str | None,
 ) -> SpotCheckResult:
     evidence = (shot,) if shot else ()
     if not matches:
         why = "No results" if shown == 0 else f"{shown} other result(s), none with this address"
-        return SpotCheckResult(email=email, surface=surface, found=False, conclusive=True,
-                               evidence=evidence, message=f"absent: the search shows {why}")
+        return SpotCheckResult(
+            email=email,
+            surface=surface,
+            found=False,
+            conclusive=True,
+            evidence=evidence,
+            message=f"absent: the search shows {why}",
+        )
     record = matches[0]
     return SpotCheckResult(
-        email=email, surface=surface, found=True, conclusive=len(matches) == 1, evidence=evidence,
+        email=email,
+        surface=surface,
+        found=True,
+        conclusive=len(matches) == 1,
+        evidence=evidence,
         monitored_user=record if isinstance(record, MonitoredUser) else None,
         portal_user=record if isinstance(record, PortalUser) else None,
         message="found" if len(matches) == 1 else f"found {len(matches)} rows with this address",
@@ -92,12 +113,17 @@ def _result(
 
 def _inconclusive(email: str, surface: SpotSurface, message: str) -> SpotCheckResult:
     log.warning("spot check of %s on %s inconclusive: %s", email, surface, message)
-    return SpotCheckResult(email=email, surface=surface, found=False, conclusive=False, message=message)
+    return SpotCheckResult(
+        email=email, surface=surface, found=False, conclusive=False, message=message
+    )
 
 
 def _evidence(
-    page: Page, list_page: ReadablePage[MonitoredUser] | ReadablePage[PortalUser], email: str,
-    surface: SpotSurface, evidence_dir: Path,
+    page: Page,
+    list_page: ReadablePage[MonitoredUser] | ReadablePage[PortalUser],
+    email: str,
+    surface: SpotSurface,
+    evidence_dir: Path,
 ) -> str | None:
     """Screenshot the page's main region; mask the banner and every data row but this one."""
     rows = page.get_by_role("row").filter(has=page.get_by_role("cell"))
@@ -105,7 +131,9 @@ def _evidence(
     target = _region(page, list_page)
     path = evidence_dir / f"spot-{surface}-{account_key(email)}.png"  # no address in file names
     try:
-        target.screenshot(path=path, mask=[others, page.get_by_role("banner")], animations="disabled")
+        target.screenshot(
+            path=path, mask=[others, page.get_by_role("banner")], animations="disabled"
+        )
     except PlaywrightError as exc:
         log.warning("no screenshot for the spot check on %s: %s", surface, exc.message)
         return None
@@ -113,6 +141,8 @@ def _evidence(
     return str(path)
 
 
-def _region(page: Page, list_page: ReadablePage[MonitoredUser] | ReadablePage[PortalUser]) -> Locator:
+def _region(
+    page: Page, list_page: ReadablePage[MonitoredUser] | ReadablePage[PortalUser]
+) -> Locator:
     main = page.get_by_role("main")
     return main.first if main.count() else list_page.locator("table").first

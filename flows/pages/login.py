@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable, Mapping
 from urllib.parse import urlencode
 
-from playwright.sync_api import Locator, Page
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page
 
 Factory = Callable[[Page], Locator]
 
@@ -77,7 +77,9 @@ class LoginPage:
 
     def open(self, base_url: str, next_path: str) -> int:
         """Load the sign-in page, asking to land on `next_path` afterwards; the HTTP status."""
-        response = self.page.goto(f"{base_url.rstrip('/')}{self.PATH}?{urlencode({'next': next_path})}")
+        response = self.page.goto(
+            f"{base_url.rstrip('/')}{self.PATH}?{urlencode({'next': next_path})}"
+        )
         return response.status if response is not None else 200
 
     def step(self) -> str | None:

@@ -31,7 +31,8 @@ SSO_LOCATORS: dict[str, Factory] = {
 
 # Alerts that mean "wrong username or password" on either provider.
 REJECTED = re.compile(
-    r"unable to sign in|account or password is incorrect|password is incorrect|authentication failed",
+    r"unable to sign in|account or password is incorrect|password is incorrect"
+    r"|authentication failed",
     re.IGNORECASE,
 )
 # Steps the connector cannot answer: push, number matching, SMS or email codes, security keys.

@@ -40,8 +40,11 @@ def admin(kind: str) -> dict[str, Any]:
 def credentials(kind: str, **changes: Any) -> Credentials:
     """Connector credentials for one of the tenant's admins, optionally altered."""
     a = admin(kind)
-    values: dict[str, Any] = {"email": a["email"], "password": a.get("password"),
-                              "totp_secret": a.get("totp_secret")}
+    values: dict[str, Any] = {
+        "email": a["email"],
+        "password": a.get("password"),
+        "totp_secret": a.get("totp_secret"),
+    }
     if a["sso"]:
         values.update(sso=kind, sso_password=a["sso_password"])
     return Credentials(**{**values, **changes})
@@ -66,6 +69,7 @@ Opener = Callable[..., AbstractContextManager[PortalSession]]
 def open_session(tenant_portal: Any, tmp_path: Path, browser: Browser) -> Iterator[Opener]:
     """Open a portal session on the fixture portal (pytest-playwright's shared Chromium, one
     context per session) with a per-test state folder."""
+
     def opener(creds: Credentials, **kwargs: Any) -> AbstractContextManager[PortalSession]:
         kwargs.setdefault("options", OPTIONS)
         kwargs.setdefault("browser", browser)
@@ -77,7 +81,7 @@ def open_session(tenant_portal: Any, tmp_path: Path, browser: Browser) -> Iterat
 
 @pytest.fixture
 def creds() -> Callable[..., Credentials]:
-    """`creds(kind, **changes)`: credentials of the tenant's `totp`/`password`/`okta`/`entra` admin."""
+    """`creds(kind, **changes)`: credentials of the tenant's totp/password/okta/entra admin."""
     return credentials
 
 

@@ -40,8 +40,9 @@ def test_find_chromium_prefers_explicit_and_rejects_missing(tmp_path: Path) -> N
     assert find_chromium() is not None  # /usr/bin/chromium on this machine
 
 
-def test_find_chromium_prefers_playwrights_own_build(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_find_chromium_prefers_playwrights_own_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A Chromium in Playwright's browser cache wins over one on PATH."""
     binary = tmp_path / "chromium-1234" / "chrome-linux" / "chrome"
     binary.parent.mkdir(parents=True)
@@ -53,7 +54,9 @@ def test_find_chromium_prefers_playwrights_own_build(tmp_path: Path,
     assert find_chromium() == shutil.which("chromium")
 
 
-def test_launch_with_missing_executable_names_the_remedy(playwright: Playwright, tmp_path: Path) -> None:
+def test_launch_with_missing_executable_names_the_remedy(
+    playwright: Playwright, tmp_path: Path
+) -> None:
     """No browser found -> BrowserError whose remedy says how to install one."""
     with pytest.raises(BrowserError) as err:
         launch(playwright, BrowserOptions(executable=str(tmp_path / "nope")))

@@ -20,9 +20,9 @@ def wait_for_violations(session: PortalSession, count: int, timeout_s: float = 5
         session.page.wait_for_timeout(50)
 
 
-def test_remove_is_dismissed_and_a_forced_submit_is_blocked(open_session: Any, creds: Any,
-                                                            tenant_portal: Any,
-                                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_remove_is_dismissed_and_a_forced_submit_is_blocked(
+    open_session: Any, creds: Any, tenant_portal: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     """Clicking "Remove" meets a dismissed confirm; submitting the form anyway (no confirm) and
     a scripted DELETE are aborted by the guard, recorded, and the fixture sees no write at all."""
     with open_session(creds("password")) as s:
@@ -33,27 +33,38 @@ def test_remove_is_dismissed_and_a_forced_submit_is_blocked(open_session: Any, c
         assert s.violations == [] and "dismissed a confirm dialog" in caplog.text
         outcome = s.page.evaluate(
             "url => fetch(url, {method: 'DELETE'}).then(() => 'sent', () => 'blocked')",
-            s.url(PORTAL_USERS + "/1"))
+            s.url(PORTAL_USERS + "/1"),
+        )
         assert outcome == "blocked"
         remove.evaluate("button => button.form.submit()")  # bypasses the confirm entirely
         wait_for_violations(s, 2)
         assert [(v.method, v.path.endswith("/remove")) for v in s.violations] == [
-            ("DELETE", False), ("POST", True)]
+            ("DELETE", False),
+            ("POST", True),
+        ]
         assert [e.kind.value for e in s.violation_errors()] == ["read_only_violation"] * 2
     assert tenant_portal.control.writes() == []
-    unsafe = [r for r in tenant_portal.control.requests()
-              if r["method"] not in ("GET", "HEAD", "OPTIONS") and not r["path"].startswith("/login")]
+    unsafe = [
+        r
+        for r in tenant_portal.control.requests()
+        if r["method"] not in ("GET", "HEAD", "OPTIONS") and not r["path"].startswith("/login")
+    ]
     assert unsafe == []
 
 
-def test_images_fonts_and_media_are_blocked(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+def test_images_fonts_and_media_are_blocked(
+    open_session: Any, creds: Any, tenant_portal: Any
+) -> None:
     """An image requested by a page never reaches the portal (nothing to read there)."""
     with open_session(creds("password")) as s:
-        loaded = s.page.evaluate("""src => new Promise(done => {
+        loaded = s.page.evaluate(
+            """src => new Promise(done => {
             const img = new Image();
             img.onload = () => done("loaded");
             img.onerror = () => done("blocked");
             img.src = src;
-        })""", s.url("/static/logo.png"))
+        })""",
+            s.url("/static/logo.png"),
+        )
     assert loaded == "blocked"
     assert not any(r["path"] == "/static/logo.png" for r in tenant_portal.control.requests())

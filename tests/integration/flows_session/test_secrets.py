@@ -40,7 +40,11 @@ def leaks(blob: bytes, secrets: list[str]) -> list[str]:
 
 
 def test_traced_session_holds_no_secrets_and_is_signed_out(
-    open_session: Any, creds: Any, tenant: dict[str, Any], tenant_portal: Any, tmp_path: Path,
+    open_session: Any,
+    creds: Any,
+    tenant: dict[str, Any],
+    tenant_portal: Any,
+    tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A traced run with a re-sign-in mid-run: trace parts, logs and state hold no secret; the
@@ -70,7 +74,10 @@ def test_traced_session_holds_no_secrets_and_is_signed_out(
 
 
 def test_totp_sign_in_leaves_no_seed_or_password_in_logs_or_state(
-    open_session: Any, creds: Any, tenant: dict[str, Any], tmp_path: Path,
+    open_session: Any,
+    creds: Any,
+    tenant: dict[str, Any],
+    tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """After a password + TOTP sign-in, neither the logs nor the state folder hold a secret."""
@@ -98,14 +105,21 @@ with portal_session(sys.argv[1], creds, options=BrowserOptions(timeout_ms=10_000
 """
 
 
-def test_portal_session_launches_its_own_chromium(creds: Any, tenant_portal: Any,
-                                                   tmp_path: Path) -> None:
+def test_portal_session_launches_its_own_chromium(
+    creds: Any, tenant_portal: Any, tmp_path: Path
+) -> None:
     """Without a shared browser, portal_session finds Chromium itself and signs in (run in a
     child process: one thread may hold only one Playwright)."""
     c = creds("password")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, tenant_portal.url, c.email, c.password, str(tmp_path / "s")],
-        capture_output=True, text=True, timeout=120, env=env, cwd=ROOT, check=False)
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("signed-in 1 ") and "/0/dashboard" in done.stdout

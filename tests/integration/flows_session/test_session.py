@@ -25,7 +25,9 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_second_session_reuses_saved_state(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+def test_second_session_reuses_saved_state(
+    open_session: Any, creds: Any, tenant_portal: Any
+) -> None:
     """A second run with the same state folder makes no sign-in request at all."""
     with open_session(creds("password")) as first:
         assert first.sign_in_count == 1
@@ -46,7 +48,9 @@ def test_saved_state_is_private(open_session: Any, creds: Any) -> None:
     assert creds("password").password not in state_file.read_text()
 
 
-def test_stale_saved_state_signs_in_again(open_session: Any, creds: Any, tenant_portal: Any) -> None:
+def test_stale_saved_state_signs_in_again(
+    open_session: Any, creds: Any, tenant_portal: Any
+) -> None:
     """A saved session the portal no longer accepts is checked, discarded, and replaced."""
     with open_session(creds("password")):
         pass
@@ -66,8 +70,9 @@ def test_corrupt_saved_state_signs_in_afresh(open_session: Any, creds: Any) -> N
     assert state_file.read_text().startswith("{")
 
 
-def test_expiry_mid_run_signs_in_once_then_gives_up(open_session: Any, creds: Any,
-                                                     tenant_portal: Any) -> None:
+def test_expiry_mid_run_signs_in_once_then_gives_up(
+    open_session: Any, creds: Any, tenant_portal: Any
+) -> None:
     """The first expiry costs one re-sign-in and lands on the page asked for; the next raises."""
     with open_session(creds("password")) as s:
         tenant_portal.control.expire_sessions()
@@ -77,6 +82,9 @@ def test_expiry_mid_run_signs_in_once_then_gives_up(open_session: Any, creds: An
         tenant_portal.control.expire_sessions()
         with pytest.raises(SessionExpired):
             s.goto(UM)
-    password_posts = [r for r in tenant_portal.control.requests()
-                      if r["method"] == "POST" and r["path"] == "/login/password"]
+    password_posts = [
+        r
+        for r in tenant_portal.control.requests()
+        if r["method"] == "POST" and r["path"] == "/login/password"
+    ]
     assert len(password_posts) == 2

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.integration
 PNG = b"\x89PNG"
 
 
-def test_spot_check_found_and_absent(open_session: Any, creds: Any, tenant: dict[str, Any],
-                                     tmp_path: Path) -> None:
+def test_spot_check_found_and_absent(
+    open_session: Any, creds: Any, tenant: dict[str, Any], tmp_path: Path
+) -> None:
     """A monitored user is found on User Monitoring (row + screenshot) and absent from Portal
     Users; an unknown address is absent from both, proven by the search's empty state."""
     monitored = tenant["monitored_users"][0]["address"]
@@ -37,8 +38,9 @@ def test_spot_check_found_and_absent(open_session: Any, creds: Any, tenant: dict
         assert len(r.evidence) == 1 and Path(r.evidence[0]).read_bytes().startswith(PNG)
 
 
-def test_spot_check_finds_a_portal_user(open_session: Any, creds: Any, tenant: dict[str, Any],
-                                        tmp_path: Path) -> None:
+def test_spot_check_finds_a_portal_user(
+    open_session: Any, creds: Any, tenant: dict[str, Any], tmp_path: Path
+) -> None:
     """A portal account is found on Portal Users with its role and status."""
     wanted = tenant["portal_users"][0]
     with open_session(creds("password")) as s:
@@ -52,7 +54,8 @@ MAGENTA_SHARE_JS = """async (b64) => {
   const img = new Image();
   img.src = "data:image/png;base64," + b64;
   await img.decode();
-  const canvas = Object.assign(document.createElement("canvas"), {width: img.width, height: img.height});
+  const canvas = document.createElement("canvas");
+  Object.assign(canvas, {width: img.width, height: img.height});
   const ctx = canvas.getContext("2d");
   ctx.drawImage(img, 0, 0);
   const data = ctx.getImageData(0, 0, img.width, img.height).data;
@@ -70,16 +73,26 @@ def test_spot_check_masks_other_rows(open_session: Any, creds: Any, tmp_path: Pa
     import base64
 
     with open_session(creds("password")) as s:
-        partial, exact = spot_check(s, ["erin.baker.1", "erin.baker.1@acme.example"], tmp_path / "ev")[::2]
-        share = [s.page.evaluate(MAGENTA_SHARE_JS, base64.b64encode(Path(r.evidence[0]).read_bytes()).decode())
-                 for r in (partial, exact)]
-    assert (partial.found, partial.conclusive) == (False, True) and "other result" in partial.message
+        partial, exact = spot_check(
+            s, ["erin.baker.1", "erin.baker.1@acme.example"], tmp_path / "ev"
+        )[::2]
+        share = [
+            s.page.evaluate(
+                MAGENTA_SHARE_JS, base64.b64encode(Path(r.evidence[0]).read_bytes()).decode()
+            )
+            for r in (partial, exact)
+        ]
+    assert (partial.found, partial.conclusive) == (
+        False,
+        True,
+    ) and "other result" in partial.message
     assert exact.found
     assert share[0] > 0.05 and share[1] == 0  # masked rows vs the one row shown in full
 
 
-def test_spot_check_inconclusive_when_the_search_cannot_load(open_session: Any, creds: Any,
-                                                             tenant_portal: Any, tmp_path: Path) -> None:
+def test_spot_check_inconclusive_when_the_search_cannot_load(
+    open_session: Any, creds: Any, tenant_portal: Any, tmp_path: Path
+) -> None:
     """A search that never shows its results (maintenance page) is inconclusive, never absent."""
     with open_session(creds("password")) as s:
         tenant_portal.control.faults(maintenance=True)
@@ -87,7 +100,9 @@ def test_spot_check_inconclusive_when_the_search_cannot_load(open_session: Any, 
     assert all(not r.conclusive and not r.found for r in results)
 
 
-def test_doctor_passes_on_the_modelled_portal(open_session: Any, creds: Any, tmp_path: Path) -> None:
+def test_doctor_passes_on_the_modelled_portal(
+    open_session: Any, creds: Any, tmp_path: Path
+) -> None:
     """Every page matches its fingerprint on the default layout; no evidence is needed."""
     with open_session(creds("password")) as s:
         checks = doctor(s, tmp_path / "evidence")
@@ -95,10 +110,17 @@ def test_doctor_passes_on_the_modelled_portal(open_session: Any, creds: Any, tmp
     assert [c.page for c in checks if not c.ok] == []
 
 
-@pytest.mark.parametrize(("layout", "locator_suffix"),
-                         [("renamed_column", ".column."), ("table_missing", ".table")])
-def test_doctor_names_the_changed_locator(open_session: Any, creds: Any, tenant_portal: Any,
-                                          tmp_path: Path, layout: str, locator_suffix: str) -> None:
+@pytest.mark.parametrize(
+    ("layout", "locator_suffix"), [("renamed_column", ".column."), ("table_missing", ".table")]
+)
+def test_doctor_names_the_changed_locator(
+    open_session: Any,
+    creds: Any,
+    tenant_portal: Any,
+    tmp_path: Path,
+    layout: str,
+    locator_suffix: str,
+) -> None:
     """A layout variant fails the changed pages with the locator's override key, a screenshot
     and the ARIA snapshot; pages without a table (dashboard) still pass."""
     tenant_portal.control.faults(layout=layout)
