@@ -28,7 +28,7 @@ ADMIN_EMAIL = "security.admin@acme.example"
 ADMIN_PASSWORD = "demo-Passw0rd!"
 ADMIN_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 API_TOKEN = "demo-api-token-0123456789"
-# What the fake providers accept (fixtures/idp): any well-formed credentials for the demo tenant.
+# What the fake providers accept (fixtures/idp/__main__.py): any SSWS token; any client + secret.
 FAKE_OKTA_TOKEN = "demo-okta-token"
 FAKE_ENTRA = {"tenant_id": "demo", "client_id": "demo-client", "client_secret": "demo-secret"}
 PROVIDER_FAKE = {"okta": "okta", "entra": "graph"}
@@ -47,7 +47,7 @@ def execute(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         portal_url = stack.enter_context(fixture_server(
             root, ["fixtures.portal", "--port", "0", "--tenant", TENANT, "--control"],
-            logs / "portal.log"))
+            logs / "portal.log"))[0]
         idp = _identity_source(stack, root, args.idp, logs)
         w = Wiring(tenant=TENANT, portal=_portal(portal_url, args.mode),
                    browser=BrowserWiring(headed=bool(args.headed)), idp=idp,
@@ -69,10 +69,12 @@ def _identity_source(stack: ExitStack, root: Path, kind: str, logs: Path) -> Idp
         run_fixture_tool(root, ["fixtures.idp_export", "--tenant", TENANT, "--format", "csv",
                                 "--out", str(export)], logs / "idp_export.log")
         return IdpWiring(kind="file", file=export)
-    url = stack.enter_context(fixture_server(
+    # The Graph fake serves TLS with its own CA and prints `ca=<path>` as its second line.
+    lines = 2 if kind == "entra" else 1
+    printed = stack.enter_context(fixture_server(
         root, ["fixtures.idp", PROVIDER_FAKE[kind], "--port", "0", "--tenant", TENANT],
-        logs / f"{kind}.log"))
-    directory = _demo_directory(root)
+        logs / f"{kind}.log", lines=lines))
+    url, directory = printed[0], _demo_directory(root)
     if kind == "okta":
         return IdpWiring(kind="okta", okta={
             "org_url": url, "app_id": directory["protected_app"]["okta_id"],
@@ -82,7 +84,8 @@ def _identity_source(stack: ExitStack, root: Path, kind: str, logs: Path) -> Idp
         **FAKE_ENTRA, "client_secret": SecretStr(FAKE_ENTRA["client_secret"]),
         "app_id": directory["protected_app"]["entra_app_id"],
         "portal_app_id": directory["portal_app"]["entra_app_id"],
-        "graph_url": url, "authority_url": url})
+        "graph_url": f"{url}/v1.0", "authority_url": url,
+        "ca_bundle": printed[1].removeprefix("ca=")})
 
 
 def _demo_directory(root: Path) -> dict[str, Any]:

@@ -55,39 +55,51 @@ def run_fixture_tool(root: Path, args: Sequence[str], log_path: Path) -> None:
 
 
 @contextmanager
-def fixture_server(root: Path, args: Sequence[str], log_path: Path) -> Iterator[str]:
-    """Run `python -m <args>` until the block ends; yields the base URL it printed first."""
+def fixture_server(
+    root: Path, args: Sequence[str], log_path: Path, *, lines: int = 1
+) -> Iterator[list[str]]:
+    """Run `python -m <args>` until the block ends; yields its first `lines` stdout lines
+    (the first is the base URL)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", *args], cwd=root, env=fixture_env(root),
             stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1,
         )
+        printed: queue.Queue[str] = queue.Queue()
+        pump = threading.Thread(target=_pump, args=(proc, printed), daemon=True)
+        pump.start()
         try:
-            yield _first_line(proc, args, log_path)
+            yield _first_lines(printed, args, log_path, lines)
         finally:
             _stop(proc)
+            pump.join(timeout=10)
+            if proc.stdout is not None:
+                proc.stdout.close()
 
 
-def _first_line(proc: subprocess.Popen[str], args: Sequence[str], log_path: Path) -> str:
-    lines: queue.Queue[str] = queue.Queue()
+def _pump(proc: subprocess.Popen[str], printed: queue.Queue[str]) -> None:
+    """Keep draining stdout so the server never blocks on a full pipe."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        printed.put(line)
+    printed.put("")
 
-    def pump() -> None:  # keep draining stdout so the server never blocks on a full pipe
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put("")
 
-    threading.Thread(target=pump, daemon=True).start()
+def _first_lines(
+    printed: queue.Queue[str], args: Sequence[str], log_path: Path, count: int
+) -> list[str]:
+    got: list[str] = []
     try:
-        url = lines.get(timeout=START_TIMEOUT_S).strip()
+        while len(got) < count:
+            got.append(printed.get(timeout=START_TIMEOUT_S).strip())
     except queue.Empty:
-        url = ""
-    if not url.startswith("http"):
+        pass
+    if len(got) < count or not got[0].startswith("http"):
         raise ConnectorError(
             f"the fixture server 'python -m {' '.join(args)}' did not start: {_tail(log_path)}",
             remedy=f"See {log_path}; run 'make setup' to install the dev extras.")
-    return url
+    return got
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:

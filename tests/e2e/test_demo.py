@@ -62,13 +62,38 @@ def test_demo_logs_are_json_lines_without_secrets(demo_run: dict[str, Any]) -> N
         assert not any(secret in t for t in texts), secret
 
 
-def test_demo_report_opens_in_chromium(demo_run: dict[str, Any], page: Any) -> None:
-    """report.html renders in Chromium without console errors and shows the drift verdict."""
+def test_demo_report_opens_in_chromium(demo_run: dict[str, Any]) -> None:
+    """report.html renders in Chromium without console errors and shows the drift verdict.
+
+    A private Playwright instance, closed at the end: pytest-playwright's session-wide one would
+    keep an event loop running and break every later in-process run of the sync API.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from flows.browser import find_chromium, launch_args
+
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
     html = Path(demo_run["out"].splitlines()[0])
-    page.goto(html.as_uri())
-    assert "drift" in page.locator("body").inner_text().lower()
-    assert "mark.jensen@acme.example" in page.content()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=find_chromium(), args=launch_args())
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(html.as_uri())
+        text = page.locator("body").inner_text()
+        browser.close()
+    assert "drift" in text.lower()
+    assert "mark.jensen@acme.example" in text
     assert errors == []
+
+
+@pytest.mark.parametrize("idp", ["okta", "entra"])
+def test_demo_through_a_provider_gives_the_same_findings(cli: Any, h: Any, idp: str) -> None:
+    """`demo --idp okta|entra` reads the fake provider and finds exactly what the export gives."""
+    if not (h.root / "fixtures" / "idp" / "__main__.py").is_file():
+        pytest.skip("the fake identity providers are not in this checkout")
+    result = cli("demo", "--idp", idp)
+    assert result.code == 1, result.err[-2000:]
+    report = result.report()
+    assert report["identity_source"]["kind"] == idp
+    assert h.found_findings(report) == h.expected_findings()
