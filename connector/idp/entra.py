@@ -122,6 +122,8 @@ def _validate(options: EntraOptions) -> str:
     for name in ("tenant_id", "client_id", "app_id"):
         if not getattr(options, name):
             raise ConfigError(f"entra: set the {name.replace('_', ' ')}")
+    if options.logs_since_days < 0:
+        raise ConfigError("entra logs_since_days: 0 (off) or more")
     if not options.graph_url.startswith("https://") or not options.authority_url.startswith(
         "https://"
     ):

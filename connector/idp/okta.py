@@ -117,6 +117,8 @@ def _validate(options: OktaOptions) -> str:
         raise ConfigError("okta org url: must start with https://")
     if not (options.app_id or options.group_id):
         raise ConfigError("okta: set the protected app id or group id")
+    if not 0 <= options.logs_since_days <= 180:  # Okta rejects a `since` over 180 days back
+        raise ConfigError("okta logs_since_days: between 0 and 180 (the System Log keeps 90)")
     if not options.api_token and not (options.client_id and options.private_key_pem):
         raise ConfigError("okta: set OKTA_API_TOKEN, or the OAuth client id and private key")
     return options.org_url.rstrip("/")

@@ -191,6 +191,8 @@ def test_okta_requires_credentials_and_a_set() -> None:
         read_okta(OktaOptions(org_url=ORG, app_id="0oaP"))
     with pytest.raises(ConfigError):
         read_okta(OktaOptions(org_url=ORG, api_token="t"))
+    with pytest.raises(ConfigError, match="180"):
+        read_okta(OktaOptions(org_url=ORG, app_id="0oaP", api_token="t", logs_since_days=365))
 
 
 def test_okta_options_repr_hides_secrets() -> None:
