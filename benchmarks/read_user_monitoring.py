@@ -6,8 +6,8 @@ Each size gets a tenant generated at run time (fixtures/tenants/generate.py) and
 portal process (`python -m fixtures.portal`), so the portal's own work is not measured as ours.
 Sign-in happens before the clock starts. Printed per run: seconds, users/second, whether the read
 was complete, the Python peak (tracemalloc, this process only), and the peak resident memory of
-the browser (Chromium processes) and of Playwright's driver, sampled every 0.2 s (psutil when
-installed, else /proc).
+the browser (Chromium processes, summed PSS) and of Playwright's driver, sampled every 0.2 s
+(process tree via psutil when installed, else /proc).
 """
 
 from __future__ import annotations
@@ -92,12 +92,17 @@ def _descendants(root: int, skip: set[int]) -> list[int]:
 
 
 def _rss(pid: int) -> tuple[str, int]:
-    """(command name, resident bytes) of a process; ("", 0) when it is gone."""
+    """(command name, proportional set size in bytes) of a process; ("", 0) when it is gone.
+
+    PSS (from smaps_rollup) shares pages fairly between Chromium's many processes, so their sum
+    is not inflated by shared memory; VmRSS is the fallback where smaps_rollup is unreadable.
+    """
     try:
         name = Path(f"/proc/{pid}/comm").read_text().strip()
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return name, int(line.split()[1]) * 1024
+        for source, label in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+            for line in Path(source).read_text().splitlines():
+                if line.startswith(label):
+                    return name, int(line.split()[1]) * 1024
     except OSError:
         pass
     return "", 0
@@ -117,7 +122,7 @@ class RssSampler:
             browser = driver = 0
             for pid in _descendants(os.getpid(), self.skip):
                 name, rss = _rss(pid)
-                if name == "node":
+                if name.startswith("node"):  # Playwright's driver (comm "node-MainThread")
                     driver += rss
                 else:
                     browser += rss

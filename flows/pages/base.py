@@ -164,10 +164,16 @@ class BasePage:
         """The browser page the session drives."""
         return self.session.page
 
-    def specs(self) -> dict[str, Spec]:
+    @classmethod
+    def specs(cls) -> dict[str, Spec]:
         """Every locator spec of this page by local key (the heading included when fixed)."""
-        heading = {"heading": role("heading", self.HEADING)} if self.HEADING else {}
-        return {**heading, **self.LOCATORS}
+        heading = {"heading": role("heading", cls.HEADING)} if cls.HEADING else {}
+        return {**heading, **cls.LOCATORS}
+
+    @classmethod
+    def override_keys(cls) -> dict[str, str]:
+        """Every public override key of this page and the default it replaces."""
+        return {f"{cls.NAME}.{local}": spec.describe() for local, spec in cls.specs().items()}
 
     def key(self, local: str) -> str:
         """The public override key of a local locator key."""

@@ -111,8 +111,13 @@ class ReadablePage(ListPage[T]):
 
     SURFACE: ClassVar[Surface]
 
-    def read(self, query: Mapping[str, str] | None = None, *, page_size: int = 250,
-             retry: Retry | None = None) -> ListRead[T]:
+    def read(
+        self,
+        query: Mapping[str, str] | None = None,
+        *,
+        page_size: int = 250,
+        retry: Retry | None = None,
+    ) -> ListRead[T]:
         """Every row (matching `query`), with the health record of the read."""
         return read_list(self, self.SURFACE, query=query, page_size=page_size, retry=retry)
 
@@ -159,7 +164,11 @@ def _read_pages(
 
 
 def _load_with_retries(
-    page: ListPage[T], state: _State[T], page_no: int, query: Mapping[str, str], size: int,
+    page: ListPage[T],
+    state: _State[T],
+    page_no: int,
+    query: Mapping[str, str],
+    size: int,
     retry: Retry,
 ) -> tuple[StatusLine, list[T]] | None:
     """One page, retried on transient failures; None (with a fatal error recorded) on failure."""
@@ -167,29 +176,24 @@ def _load_with_retries(
         signed_in = getattr(page.session, "sign_in_count", 0)
         try:
             status = page.load_page(page_no, size, query)
-            records = page.read_rows(status)
+            return status, page.read_rows(status)
         except PageMoved as exc:
             if state.total is not None and exc.total != state.total:
                 raise  # the list changed under us: the caller re-reads or reports it
-            if attempt == retry.attempts:
-                state.errors.append(_error(K.COUNT_MISMATCH, _msg(exc, attempt), page=page_no))
-                return None
-            state.errors.append(_error(K.COUNT_MISMATCH, _msg(exc, attempt), fatal=False,
-                                       page=page_no))
-            continue
+            failure: Exception = exc
         except _TRANSIENT as exc:
-            if attempt == retry.attempts:
-                state.errors.append(_error(kind_of(exc), _msg(exc, attempt), page=page_no))
-                return None
-            state.errors.append(_error(kind_of(exc), _msg(exc, attempt), fatal=False, page=page_no))
-            time.sleep(retry.wait(exc, attempt))
-            continue
-        except (UiChanged, SessionExpired, RowParseError, PortalError) as exc:
+            failure = exc
+        except PortalError as exc:  # UiChanged, SessionExpired, RowParseError: retrying won't help
             state.errors.append(_error(kind_of(exc), str(exc), page=page_no))
             return None
         finally:
             _note_resign(page, state, signed_in, page_no)
-        return status, records
+        last = attempt == retry.attempts
+        state.errors.append(
+            _error(kind_of(failure), _msg(failure, attempt), fatal=last, page=page_no)
+        )
+        if not last:
+            time.sleep(retry.wait(failure, attempt))
     return None
 
 
@@ -226,9 +230,15 @@ def _collection(surface: Surface, state: _State[T], started: object) -> Collecti
         errors.append(_error(K.COUNT_MISMATCH, msg))
     complete = state.total is not None and not any(e.fatal for e in errors) and read == state.total
     return Collection(
-        surface=surface, source="dom", complete=complete, expected_count=state.total,
-        read_count=read, errors=tuple(errors), pages_read=state.pages,
-        started_at=started, finished_at=utc_now(),  # type: ignore[arg-type]
+        surface=surface,
+        source="dom",
+        complete=complete,
+        expected_count=state.total,
+        read_count=read,
+        errors=tuple(errors),
+        pages_read=state.pages,
+        started_at=started,
+        finished_at=utc_now(),  # type: ignore[arg-type]
     )
 
 
@@ -246,6 +256,7 @@ _KINDS: tuple[tuple[type[Exception], CollectionErrorKind], ...] = (
     (RateLimitedPage, K.RATE_LIMITED),
     (DataLoadFailed, K.HTTP_ERROR),
     (PageIncomplete, K.COUNT_MISMATCH),
+    (PageMoved, K.COUNT_MISMATCH),
     (SignedOut, K.SESSION_EXPIRED),
     (SessionExpired, K.SESSION_EXPIRED),
     (UiChanged, K.UI_CHANGED),
@@ -260,6 +271,7 @@ def _msg(exc: Exception, attempt: int) -> str:
     return f"{exc} (attempt {attempt})"
 
 
-def _error(kind: CollectionErrorKind, message: str, *, fatal: bool = True, page: int | None = None
-           ) -> CollectionError:
+def _error(
+    kind: CollectionErrorKind, message: str, *, fatal: bool = True, page: int | None = None
+) -> CollectionError:
     return CollectionError(kind=kind, message=message, page=page, fatal=fatal)

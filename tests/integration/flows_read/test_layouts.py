@@ -107,3 +107,16 @@ def test_layout_change_evidence_stays_inside_the_evidence_folder(tmp_path: Path)
 
     paths = capture(_NoPage(), tmp_path / "evidence", "ui-changed/../x y")  # type: ignore[arg-type]
     assert paths == ("evidence/ui-changed-x-y.png", "evidence/ui-changed-x-y.aria.yml")
+
+
+def test_override_keys_cover_every_page_and_column() -> None:
+    """The override catalogue names each page's table and every column, with its default."""
+    from flows.pages.catalog import override_keys
+
+    keys = override_keys()
+    assert keys["user_monitoring.table"] == 'role=table|grid[name="Monitored users"]'
+    assert keys["user_monitoring.column.address"] == 'header "Email address"'
+    assert keys["audit_trail.from"] == 'label="From"'
+    for prefix in ("dashboard.", "user_detail.", "portal_users.", "groups.", "group_detail.",
+                   "audit_trail.", "directory_sync.", "api_tokens."):
+        assert any(k.startswith(prefix) for k in keys), prefix
