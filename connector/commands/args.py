@@ -184,6 +184,9 @@ def _add_offline_commands(subs: Any) -> None:
                         help="snapshot.json or report.json")
     report.add_argument("--out", metavar="DIR",
                         help="where to write (default: the folder of the --from file)")
+    report.add_argument("--identities", metavar="FILE",
+                        help="identities.json from `expected`, used instead of the snapshot's "
+                        "(so `collect` + `expected` + `report` is `verify` in three steps)")
     history = _command(subs, "history", "past runs, open findings and their age", ())
     history.add_argument("--limit", type=int, default=20, help="how many runs to list")
     demo = _command(subs, "demo", "run verify against the bundled fixture portal (no account)",

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from connector.bundle import copy_evidence, open_bundle, snapshot_json
 from connector.cli import exit_code_for_verdict
 from connector.commands.context import prepare
-from connector.errors import InputFileError
+from connector.errors import ConfigError, InputFileError
 from connector.models import Policy, Report, Snapshot
 
 
@@ -27,10 +27,12 @@ def execute(args: argparse.Namespace) -> int:
     w = prepare(args)
     source = Path(args.source)
     out_dir = Path(args.out) if args.out else source.parent
-    return rerender(source, out_dir, w.policy)
+    identities = Path(args.identities) if args.identities else None
+    return rerender(source, out_dir, w.policy, identities=identities)
 
 
-def rerender(source: Path, out_dir: Path, policy: Policy, out: TextIO | None = None) -> int:
+def rerender(source: Path, out_dir: Path, policy: Policy, out: TextIO | None = None, *,
+             identities: Path | None = None) -> int:
     """Write the bundle files for `source` into `out_dir`; returns the verdict's exit code."""
     from connector.reconcile import evaluate
     from connector.report import render_bundle
@@ -38,11 +40,15 @@ def rerender(source: Path, out_dir: Path, policy: Policy, out: TextIO | None = N
     data = _load_json(source)
     bundle = open_bundle(out_dir)
     if "verdict" in data:
+        if identities is not None:
+            raise ConfigError("--identities works with --from snapshot.json, not report.json")
         report = _validate(Report, data, source)
     else:
+        if identities is not None:
+            data = {**data, "identity_source": _load_json(identities, key="identities")}
         snapshot = _validate(Snapshot, data, source)
         report = evaluate(snapshot, policy)
-        if bundle.snapshot_path.resolve() != source.resolve():
+        if identities is not None or bundle.snapshot_path.resolve() != source.resolve():
             bundle.snapshot_path.write_text(snapshot_json(snapshot), encoding="utf-8")
     copy_evidence(source.parent, bundle)
     render_bundle(report, bundle.root)
@@ -52,15 +58,16 @@ def rerender(source: Path, out_dir: Path, policy: Policy, out: TextIO | None = N
     return exit_code_for_verdict(report.verdict)
 
 
-def _load_json(path: Path) -> dict[str, Any]:
+def _load_json(path: Path, key: str = "run") -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputFileError(str(path), f"cannot read: {exc.strerror}") from exc
     except json.JSONDecodeError as exc:
         raise InputFileError(str(path), f"not JSON: {exc.msg}", line=exc.lineno) from exc
-    if not isinstance(data, dict) or "run" not in data:
-        raise InputFileError(str(path), "neither a snapshot.json nor a report.json (no 'run')")
+    if not isinstance(data, dict) or key not in data:
+        what = "an identities.json" if key == "identities" else "a snapshot.json or report.json"
+        raise InputFileError(str(path), f"not {what} (no '{key}')")
     return data
 
 
