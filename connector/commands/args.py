@@ -101,6 +101,10 @@ def _idp_options(p: argparse.ArgumentParser, default: Any) -> None:
                    help="group meaning 'protected' (instead of an app)")
     o.add_argument("--okta-portal-group-id", metavar="ID", default=default,
                    help="group meaning 'portal access' (instead of an app)")
+    o.add_argument("--okta-client-id", metavar="ID", default=default,
+                   help="OAuth service app (private_key_jwt) instead of an API token")
+    o.add_argument("--okta-private-key-file", metavar="PEM", default=default,
+                   help="the service app's private key (or OKTA_PRIVATE_KEY)")
     e = p.add_argument_group("Entra ID (secret from ENTRA_CLIENT_SECRET, or a certificate)")
     e.add_argument("--entra-tenant-id", metavar="ID", default=default)
     e.add_argument("--entra-client-id", metavar="ID", default=default)
@@ -114,6 +118,16 @@ def _idp_options(p: argparse.ArgumentParser, default: Any) -> None:
                    help="Graph base URL (non-default clouds, tests)")
     e.add_argument("--entra-authority-url", metavar="URL", default=default,
                    help="token authority URL (non-default clouds, tests)")
+
+
+def _policy_options(p: argparse.ArgumentParser, default: Any) -> None:
+    g = p.add_argument_group("policy (usually in the TOML file)")
+    g.add_argument("--grace-period", metavar="DURATION", default=default,
+                   help="how long a provider change may take to land, e.g. 24h, 3d")
+    g.add_argument("--fail-level", choices=("critical", "high", "medium", "low", "info"),
+                   default=default, help="lowest severity that counts as drift (exit 1)")
+    g.add_argument("--exceptions-file", metavar="FILE", default=default,
+                   help="allow-listed cases (TOML or JSON) with owner, reason and expiry")
 
 
 def _command(
@@ -134,7 +148,8 @@ EPILOG = """exit codes: 0 verified, 1 drift found, 2 usage or configuration erro
 provider failure, shrink guard). Start with: tessian-connector demo"""
 
 READ_GROUPS: tuple[GroupAdder, ...] = (_portal_options, _browser_options)
-ALL_GROUPS: tuple[GroupAdder, ...] = (_portal_options, _browser_options, _idp_options)
+ALL_GROUPS: tuple[GroupAdder, ...] = (
+    _portal_options, _browser_options, _idp_options, _policy_options)
 
 
 def build_parser() -> Parser:
@@ -178,7 +193,7 @@ def _add_read_commands(subs: Any) -> None:
 
 def _add_offline_commands(subs: Any) -> None:
     report = _command(subs, "report", "re-render a bundle offline from snapshot.json or report.json",
-                      (), "No browser, no credentials. From report.json: the same files, byte for\n"
+                      (_policy_options,), "No browser, no credentials. From report.json: the same files, byte for\n"
                       "byte. From snapshot.json: re-evaluated with the configured policy.")
     report.add_argument("--from", dest="source", metavar="FILE", required=True,
                         help="snapshot.json or report.json")

@@ -133,3 +133,13 @@ def test_locked_tenant(cli: Any, tmp_path: Path, demo_export: Path) -> None:
     with tenant_lock(tmp_path / ".state", "default", run_id="other-run"):
         result = cli("verify", *PORTAL, "--idp", "file", "--idp-file", str(demo_export))
     _assert_usage_error(result, "other-run", "in progress")
+
+
+def test_demo_without_the_fixtures_folder(cli: Any, monkeypatch: pytest.MonkeyPatch,
+                                          tmp_path: Path) -> None:
+    """Installed from a wheel (no fixtures next to the package, none here): exit 2 saying so."""
+    import connector
+
+    fake = tmp_path / "site-packages" / "connector" / "__init__.py"
+    monkeypatch.setattr(connector, "__file__", str(fake))
+    _assert_usage_error(cli("demo"), "fixtures folder", "wheel")
