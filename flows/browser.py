@@ -15,13 +15,22 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Playwright, Request, Route
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Dialog,
+    Page,
+    Playwright,
+    Request,
+    Route,
+    sync_playwright,
+)
 from playwright.sync_api import Error as PlaywrightError
 
 from connector.errors import BrowserError
@@ -202,6 +211,40 @@ def new_context(
     context.route("**/*", guard.handle)
     context.on("page", _watch_page)
     return context
+
+
+def open_context(
+    stack: ExitStack,
+    browser: Browser,
+    guard: ReadOnlyGuard,
+    options: BrowserOptions,
+    state_file: Path,
+) -> tuple[BrowserContext, Path | None]:
+    """The tenant's context, with the saved storage state when there is a readable one."""
+    saved = state_file if state_file.exists() else None
+    try:
+        context = new_context(browser, guard, options, saved)
+    except BrowserError:
+        if saved is None:
+            raise
+        log.warning("saved session file unreadable; signing in afresh")
+        state_file.unlink(missing_ok=True)
+        saved, context = None, new_context(browser, guard, options, None)
+    stack.callback(context.close)
+    return context, saved
+
+
+def start_browser(stack: ExitStack, options: BrowserOptions, shared: Browser | None) -> Browser:
+    """`shared` when given (its owner closes it), else a Chromium launched for `stack`."""
+    if shared is not None:
+        return shared  # the caller's browser: it outlives this session
+    try:
+        playwright = stack.enter_context(sync_playwright())
+    except PlaywrightError as exc:
+        raise BrowserError(f"Playwright could not start: {exc.message}") from exc
+    browser = launch(playwright, options)
+    stack.callback(browser.close)
+    return browser
 
 
 @dataclass

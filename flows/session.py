@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Response
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from connector.errors import (
-    BrowserError,
     ConnectorError,
     PageNotLoaded,
     PortalError,
@@ -37,22 +35,16 @@ from flows.browser import (
     ReadOnlyGuard,
     Tracer,
     Violation,
-    launch,
-    new_context,
+    open_context,
+    start_browser,
 )
 from flows.pages.login import LoginPage
-from flows.sign_in import Credentials, SignInFlow, account_key, private_write
+from flows.sign_in import Credentials, SignInFlow
+from flows.state import account_key, private_dir, private_write
 
 log = logging.getLogger(__name__)
 
 CHECK_PATH = "/0/dashboard"  # the authenticated page that proves a saved session still works
-
-
-def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) and make it owner-only (0700)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
-    return path
 
 
 @dataclass
@@ -194,38 +186,6 @@ def _saved_session_works(session: PortalSession) -> bool:
     return works
 
 
-def _open_context(
-    stack: ExitStack,
-    browser: Browser,
-    guard: ReadOnlyGuard,
-    options: BrowserOptions,
-    state_file: Path,
-) -> tuple[BrowserContext, Path | None]:
-    saved = state_file if state_file.exists() else None
-    try:
-        context = new_context(browser, guard, options, saved)
-    except BrowserError:
-        if saved is None:
-            raise
-        log.warning("saved session file unreadable; signing in afresh")
-        state_file.unlink(missing_ok=True)
-        saved, context = None, new_context(browser, guard, options, None)
-    stack.callback(context.close)
-    return context, saved
-
-
-def _browser(stack: ExitStack, options: BrowserOptions, shared: Browser | None) -> Browser:
-    if shared is not None:
-        return shared  # the caller's browser: it outlives this session
-    try:
-        playwright = stack.enter_context(sync_playwright())
-    except PlaywrightError as exc:
-        raise BrowserError(f"Playwright could not start: {exc.message}") from exc
-    browser = launch(playwright, options)
-    stack.callback(browser.close)
-    return browser
-
-
 def _start(
     stack: ExitStack,
     base_url: str,
@@ -236,10 +196,10 @@ def _start(
     overrides: Mapping[str, str] | None,
     shared: Browser | None,
 ) -> PortalSession:
-    browser = _browser(stack, options, shared)
+    browser = start_browser(stack, options, shared)
     guard = ReadOnlyGuard(urlsplit(base_url).netloc)
     state_file = _state_file(private_dir(state_dir), base_url, credentials.email)
-    context, saved = _open_context(stack, browser, guard, options, state_file)
+    context, saved = open_context(stack, browser, guard, options, state_file)
     session = PortalSession(
         context.new_page(),
         context,

@@ -8,18 +8,14 @@ becomes UnsupportedSignIn. No secret reaches a log line or an error message.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-import pyotp
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -43,11 +39,11 @@ from flows.pages.login import (
     LoginPage,
 )
 from flows.pages.sso import REJECTED, SsoPage
+from flows.state import Clock, RefusalMemory, TotpSource, account_key
 
 log = logging.getLogger(__name__)
 
-TOTP_STEP_S = 30
-TOTP_MIN_LEFT_S = 5  # a code with less time left than this waits for the next window
+SSO_PASSWORD_STEPS = frozenset({"ms_password", "okta_sign_in", "okta_password"})
 
 
 @dataclass(frozen=True)
@@ -60,66 +56,6 @@ class Credentials:
     sso: Literal["none", "okta", "entra"] = "none"
     sso_username: str | None = None
     sso_password: str | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True)
-class Clock:
-    """Time as the TOTP step sees it (tests substitute their own)."""
-
-    now: Callable[[], float] = time.time
-    sleep: Callable[[float], None] = time.sleep
-
-
-def private_write(path: Path, text: str) -> None:
-    """Write a file readable by its owner only (0600) inside a 0700 folder."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path.parent, 0o700)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(tmp, path)
-
-
-def account_key(email: str) -> str:
-    """A file-name-safe key for an account that does not spell out the address."""
-    return hashlib.sha256(email.strip().casefold().encode()).hexdigest()[:16]
-
-
-class TotpSource:
-    """Codes from a seed, never one about to expire and never one from a window already used."""
-
-    def __init__(self, secret: str, memory: Path, clock: Clock | None = None) -> None:
-        self.totp, self.memory, self.clock = (
-            pyotp.TOTP(secret, interval=TOTP_STEP_S),
-            memory,
-            clock or Clock(),
-        )
-
-    def _last_window(self) -> int:
-        try:
-            return int(json.loads(self.memory.read_text(encoding="utf-8"))["window"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return -1
-
-    def next_code(self) -> str:
-        """The code to submit now, after waiting for a fresh window when needed."""
-        now = self.clock.now()
-        window = int(now // TOTP_STEP_S)
-        if TOTP_STEP_S - now % TOTP_STEP_S < TOTP_MIN_LEFT_S:
-            window += 1
-        window = max(window, self._last_window() + 1)
-        wait = window * TOTP_STEP_S - now
-        if wait > 2 * TOTP_STEP_S:
-            raise SignInError(
-                "The last two-factor code used lies in the future: is the clock right?"
-            )
-        if wait > 0:
-            log.info("waiting %.1f s for a fresh two-factor window", wait)
-            self.clock.sleep(wait + 0.05)
-        # Remember the window before submitting: a crash after the submit must not reuse it.
-        private_write(self.memory, json.dumps({"window": window}))
-        return self.totp.at(window * TOTP_STEP_S)
 
 
 @dataclass
@@ -140,6 +76,9 @@ class SignInFlow:
         self.login = LoginPage(self.page, self.overrides)
         self.sso = SsoPage(self.page, self.overrides)
         self.answered: set[str] = set()
+        key = account_key(self.credentials.email)
+        self.refusals = RefusalMemory(self.state_dir / f"refused-{key}.json")
+        self.sent: tuple[str, str] | None = None  # the secret last submitted, by kind
 
     def run(self, next_path: str = "/0/dashboard") -> None:
         """Sign in, answering each step once; raise a SignInError subclass when refused."""
@@ -149,6 +88,10 @@ class SignInFlow:
                 while (step := self._next_step()) != "signed_in":
                     self._answer(step)
                     self.answered.add(step)
+            except CredentialsRejected:
+                if self.sent is not None:  # the next run must not send it again
+                    self.refusals.remember(*self.sent)
+                raise
             except PlaywrightTimeout as exc:
                 raise PageNotLoaded(
                     f"The sign-in page did not respond in time: {exc.message}"
@@ -157,6 +100,7 @@ class SignInFlow:
                 raise PortalUnavailable(
                     f"The sign-in page could not be used: {exc.message}"
                 ) from exc
+        self.refusals.forget()
         log.info("signed in to %s (%s)", urlsplit(self.base_url).netloc, self._method())
 
     def _open(self, next_path: str) -> None:
@@ -256,6 +200,8 @@ class SignInFlow:
             password = c.sso_password or c.password
             if password is None:
                 raise UnsupportedSignIn("The identity provider asks for a password; none is set.")
+            if step in SSO_PASSWORD_STEPS:
+                self._sending("sso_password", password)
             self.sso.answer(step, username, password)
 
     def _password_step(self) -> None:
@@ -265,7 +211,13 @@ class SignInFlow:
         elif c.password is None:
             raise UnsupportedSignIn("The portal asks for a password; none is configured.")
         else:
+            self._sending("password", c.password)
             self.login.submit_password(c.password)
+
+    def _sending(self, what: str, secret: str) -> None:
+        """Refuse to send a secret an earlier run saw refused; note what is about to be sent."""
+        self.refusals.check(what, secret)
+        self.sent = (what, secret)
 
     def _totp(self) -> TotpSource:
         if not self.credentials.totp_secret:

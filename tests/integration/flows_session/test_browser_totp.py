@@ -10,9 +10,10 @@ import pyotp
 import pytest
 from playwright.sync_api import Playwright
 
-from connector.errors import BrowserError
+from connector.errors import BrowserError, CredentialsRejected
 from flows.browser import BrowserOptions, find_chromium, launch, launch_args
-from flows.sign_in import Clock, Credentials, TotpSource
+from flows.sign_in import Credentials
+from flows.state import Clock, RefusalMemory, TotpSource
 
 SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -101,3 +102,22 @@ def test_totp_never_reuses_a_window_even_across_runs(tmp_path: Path) -> None:
     assert json.loads(memory.read_text())["window"] == 1001
     assert memory.stat().st_mode & 0o777 == 0o600
     assert SEED not in memory.read_text()
+
+
+def test_refusal_memory_keeps_only_a_salted_fingerprint(tmp_path: Path) -> None:
+    """A refused password is recognised later, any other is let through, and the file holds
+    neither the password nor an unsalted hash of it."""
+    import hashlib
+
+    memory = RefusalMemory(tmp_path / "state" / "refused.json")
+    memory.remember("password", "hunter2-Pw")
+    with pytest.raises(CredentialsRejected):
+        RefusalMemory(memory.path).check("password", "hunter2-Pw")
+    RefusalMemory(memory.path).check("password", "another-Pw")  # no error
+    RefusalMemory(memory.path).check("sso_password", "hunter2-Pw")  # another kind: no error
+    text = memory.path.read_text()
+    assert "hunter2-Pw" not in text
+    assert hashlib.sha256(b"hunter2-Pw").hexdigest() not in text
+    assert memory.path.stat().st_mode & 0o777 == 0o600
+    memory.forget()
+    assert not memory.path.exists()

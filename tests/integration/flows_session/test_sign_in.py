@@ -147,3 +147,19 @@ def test_maintenance_at_sign_in_is_portal_unavailable(
     with pytest.raises(PortalUnavailable), open_session(creds("password")):
         pass
     assert posts(tenant_portal) == []
+
+
+def test_a_refused_password_is_not_sent_by_the_next_run(
+    open_session: Any, creds: Any, tenant_portal: Any
+) -> None:
+    """After a refusal the next run (same state folder) fails without sending the same
+    password again; the right password is sent and clears the memory."""
+    wrong = creds("password", password="wrong-Passw0rd")
+    for _ in range(2):
+        with pytest.raises(CredentialsRejected), open_session(wrong):
+            pass
+    assert posts(tenant_portal).count("/login/password") == 1
+    with open_session(creds("password")) as s:
+        assert s.sign_in_count == 1
+        assert not list(s.state_file.parent.glob("refused-*"))
+    assert posts(tenant_portal).count("/login/password") == 2
