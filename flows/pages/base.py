@@ -164,6 +164,11 @@ class BasePage:
         """The browser page the session drives."""
         return self.session.page
 
+    @property
+    def path(self) -> str:
+        """The path of this page (detail pages fill in an id)."""
+        return self.PATH
+
     @classmethod
     def specs(cls) -> dict[str, Spec]:
         """Every locator spec of this page by local key (the heading included when fixed)."""
@@ -205,7 +210,7 @@ class BasePage:
 
     def open(self) -> None:
         """Open the page and wait until its heading shows."""
-        self.goto(self.PATH)
+        self.goto(self.path)
         self.wait_visible("heading" if self.HEADING else None)
 
     def wait_visible(self, local: str | None) -> None:
@@ -223,7 +228,7 @@ class BasePage:
         table = specs.get("table")
         return Fingerprint(
             page=self.NAME,
-            path=self.PATH,
+            path=self.path,
             heading=self.HEADING,
             table=table.name if table else None,
             columns=self.column_headers(),

@@ -20,6 +20,11 @@ class DirectorySyncPage(BasePage):
     LOCATORS: ClassVar[dict[str, Spec]] = {"details": role("main")}
     KEY_CONTROLS = ("details",)
 
+    def open(self) -> None:
+        """Open the page and wait for its description list."""
+        self.goto(self.PATH)
+        wait_terms(self, "Provider")
+
     def read(self) -> DirectorySync:
         """Open the page and parse its description list into a DirectorySync record."""
         self.goto(self.PATH)

@@ -54,11 +54,6 @@ class ListPage(BasePage, Generic[T]):
     ROWS_MAY_REPEAT: ClassVar[bool] = False  # identical rows on one page are distinct records
     stall_ms: int = 2_000  # how long a virtualised grid may show no new rows while scrolled
 
-    @property
-    def path(self) -> str:
-        """The path of this page (detail pages fill in an id)."""
-        return self.PATH
-
     @classmethod
     def specs(cls) -> dict[str, Spec]:
         """Heading, table, shared list controls, then the page's own locators."""
@@ -75,9 +70,7 @@ class ListPage(BasePage, Generic[T]):
         """The header text expected for each column (overridable per field)."""
         return tuple(self.overrides.get(self.key(f"column.{f}"), h) for f, h in self.COLUMNS)
 
-    def url(
-        self, page_no: int = 1, page_size: int = 250, query: Mapping[str, str] | None = None
-    ) -> str:
+    def url(self, page_no: int = 1, page_size: int = 250, query: Mapping[str, str] | None = None) -> str:
         """The page's URL with its list state (`?q=…&page=3&page_size=250`)."""
         state = {k: v for k, v in (query or {}).items() if v not in ("", None)}
         state.update(page=str(page_no), page_size=str(page_size))
@@ -112,11 +105,9 @@ class ListPage(BasePage, Generic[T]):
             self.page.remove_listener("response", listener)
         first = (page_no - 1) * page_size + 1
         if status.total and status.first != first:  # e.g. page 2 of a list that shrank to 249
-            raise PageMoved(
-                f"{self.NAME}: asked for rows from {first:,}, the page shows "
-                f"{status.first:,}–{status.last:,} of {status.total:,}",
-                total=status.total,
-            )
+            raise PageMoved(f"{self.NAME}: asked for rows from {first:,}, the page shows "
+                            f"{status.first:,}–{status.last:,} of {status.total:,}",
+                            total=status.total)
         return status
 
     def wait_loaded(self, failures: list[Response] | None = None) -> StatusLine:
@@ -126,9 +117,7 @@ class ListPage(BasePage, Generic[T]):
         failed data call, an alert, or a redirect to the sign-in page.
         """
         deadline = time.monotonic() + self.timeout_ms / 1000
-        ready = (
-            self.locator("status").filter(has_text=_STATUS_TEXT).or_(self.locator("alert")).first
-        )
+        ready = self.locator("status").filter(has_text=_STATUS_TEXT).or_(self.locator("alert")).first
         while True:
             remaining_ms = (deadline - time.monotonic()) * 1000
             try:
@@ -167,51 +156,34 @@ class ListPage(BasePage, Generic[T]):
 
     def _not_loaded_message(self, status: StatusLine | None) -> str:
         if self.locator("progressbar").count() > 0:
-            return (
-                f"{self.NAME}: still loading after {self.timeout_ms} ms (progressbar never cleared)"
-            )
+            return f"{self.NAME}: still loading after {self.timeout_ms} ms (progressbar never cleared)"
         return f"{self.NAME}: no status line matching the requested page (got {status})"
 
     def read_rows(self, status: StatusLine) -> list[T]:
         """Read the loaded page's rows (one evaluate) and parse them into records."""
         table = self.locator("table")
         if table.count() == 0:
-            raise UiChanged(
-                f"{self.NAME}: table {self.describe('table')} not found",
-                page=self.NAME,
-                locator=self.key("table"),
-            )
-        read = read_table(
-            table.first, self.column_headers(), status.rows_on_page, stall_ms=self.stall_ms
-        )
+            raise UiChanged(f"{self.NAME}: table {self.describe('table')} not found",
+                            page=self.NAME, locator=self.key("table"))
+        read = read_table(table.first, self.column_headers(), status.rows_on_page, stall_ms=self.stall_ms)
         self._check_missing(read.missing_columns, read.headers)
         if len(read.rows) != status.rows_on_page:
             raise PageIncomplete(
                 f"{self.NAME}: read {len(read.rows)} rows where the status line promised "
-                f"{status.rows_on_page}",
-                read=len(read.rows),
-                want=status.rows_on_page,
-            )
+                f"{status.rows_on_page}", read=len(read.rows), want=status.rows_on_page)
         fields = [f for f, _ in self.COLUMNS]
         try:
-            return [
-                self.parse_row(dict(zip(fields, row.cells, strict=True)), row.href)
-                for row in read.rows
-            ]
+            return [self.parse_row(dict(zip(fields, row.cells, strict=True)), row.href) for row in read.rows]
         except (ParseError, ValueError) as exc:
             raise RowParseError(f"{self.NAME}: {exc}") from exc
 
     def _check_missing(self, missing: tuple[str, ...], headers: tuple[str, ...]) -> None:
         if not missing:
             return
-        by_header = {
-            h: f for f, h in zip([f for f, _ in self.COLUMNS], self.column_headers(), strict=True)
-        }
+        by_header = {h: f for f, h in zip([f for f, _ in self.COLUMNS], self.column_headers(), strict=True)}
         raise UiChanged(
             f"{self.NAME}: column {missing[0]!r} not found (headers shown: {', '.join(headers)})",
-            page=self.NAME,
-            locator=self.key(f"column.{by_header[missing[0]]}"),
-        )
+            page=self.NAME, locator=self.key(f"column.{by_header[missing[0]]}"))
 
     def check_columns(self) -> None:
         """Compare the table's header texts with the expected columns, in order."""
@@ -231,9 +203,7 @@ def _server_error_listener(base_url: str, failures: list[Response]) -> Callable[
     origin = urlsplit(base_url).netloc
 
     def listen(response: Response) -> None:
-        if (response.status >= 500 or response.status == 429) and urlsplit(
-            response.url
-        ).netloc == origin:
+        if (response.status >= 500 or response.status == 429) and urlsplit(response.url).netloc == origin:
             failures.append(response)
 
     return listen
@@ -244,7 +214,6 @@ def _raise_on_failure(failures: list[Response]) -> None:
         first = failures[0]
         path = urlsplit(first.url).path
         if first.status == 429:
-            raise RateLimitedPage(
-                f"{path}: HTTP 429 while the page loaded", retry_after=retry_after(first)
-            )
+            raise RateLimitedPage(f"{path}: HTTP 429 while the page loaded",
+                                  retry_after=retry_after(first))
         raise ServerError(f"{path}: HTTP {first.status} while the page loaded", status=first.status)

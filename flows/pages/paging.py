@@ -111,13 +111,8 @@ class ReadablePage(ListPage[T]):
 
     SURFACE: ClassVar[Surface]
 
-    def read(
-        self,
-        query: Mapping[str, str] | None = None,
-        *,
-        page_size: int = 250,
-        retry: Retry | None = None,
-    ) -> ListRead[T]:
+    def read(self, query: Mapping[str, str] | None = None, *, page_size: int = 250,
+             retry: Retry | None = None) -> ListRead[T]:
         """Every row (matching `query`), with the health record of the read."""
         return read_list(self, self.SURFACE, query=query, page_size=page_size, retry=retry)
 
@@ -164,11 +159,7 @@ def _read_pages(
 
 
 def _load_with_retries(
-    page: ListPage[T],
-    state: _State[T],
-    page_no: int,
-    query: Mapping[str, str],
-    size: int,
+    page: ListPage[T], state: _State[T], page_no: int, query: Mapping[str, str], size: int,
     retry: Retry,
 ) -> tuple[StatusLine, list[T]] | None:
     """One page, retried on transient failures; None (with a fatal error recorded) on failure."""
@@ -176,6 +167,8 @@ def _load_with_retries(
         signed_in = getattr(page.session, "sign_in_count", 0)
         try:
             status = page.load_page(page_no, size, query)
+            if page_no == 1:  # never read a half-matching page: heading, table, columns, controls
+                page.check_fingerprint()
             return status, page.read_rows(status)
         except PageMoved as exc:
             if state.total is not None and exc.total != state.total:
@@ -230,15 +223,9 @@ def _collection(surface: Surface, state: _State[T], started: object) -> Collecti
         errors.append(_error(K.COUNT_MISMATCH, msg))
     complete = state.total is not None and not any(e.fatal for e in errors) and read == state.total
     return Collection(
-        surface=surface,
-        source="dom",
-        complete=complete,
-        expected_count=state.total,
-        read_count=read,
-        errors=tuple(errors),
-        pages_read=state.pages,
-        started_at=started,
-        finished_at=utc_now(),  # type: ignore[arg-type]
+        surface=surface, source="dom", complete=complete, expected_count=state.total,
+        read_count=read, errors=tuple(errors), pages_read=state.pages,
+        started_at=started, finished_at=utc_now(),  # type: ignore[arg-type]
     )
 
 
@@ -271,7 +258,6 @@ def _msg(exc: Exception, attempt: int) -> str:
     return f"{exc} (attempt {attempt})"
 
 
-def _error(
-    kind: CollectionErrorKind, message: str, *, fatal: bool = True, page: int | None = None
-) -> CollectionError:
+def _error(kind: CollectionErrorKind, message: str, *, fatal: bool = True, page: int | None = None
+           ) -> CollectionError:
     return CollectionError(kind=kind, message=message, page=page, fatal=fatal)

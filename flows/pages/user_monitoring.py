@@ -83,9 +83,19 @@ class UserDetailPage(BasePage):
         super().__init__(session, overrides, timeout_ms=timeout_ms)
         self.user_id = user_id
 
+    @property
+    def path(self) -> str:
+        """This user's detail path."""
+        return self.PATH.format(id=self.user_id)
+
+    def open(self) -> None:
+        """Open the page and wait for its description list."""
+        self.goto(self.path)
+        wait_terms(self, "address")
+
     def read(self) -> MonitoredUser:
         """Open the page and parse its description list into a MonitoredUser."""
-        self.goto(self.PATH.format(id=self.user_id))
+        self.goto(self.path)
         terms = wait_terms(self, "address")
         values = {name: terms.get(norm_label(name), "") for name in MonitoredUser.model_fields}
         times = {k: parse_time(v) for k, v in values.items() if k in _TIME_FIELDS}
