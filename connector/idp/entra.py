@@ -138,6 +138,8 @@ def _read_all(
     for name, app_id in (("protected", options.app_id), ("portal", options.portal_app_id)):
         if app_id:
             _read_app(seam, graph, app_id, name, state)
+    if options.directory_scan == "all":  # lists everyone: direct assignees need no extra reads
+        _scan(seam, graph, state, options)
     _read_direct_users(seam, graph, state)
     if options.logs_since_days > 0:  # 0: no audit logs (no AuditLog/Directory.Read.All needed)
         state.log = read_audits(
@@ -155,7 +157,7 @@ def _read_all(
             )
     for user_id in sorted(state.log.leavers - state.users.keys()):
         _read_user(seam, graph, user_id, state, options)
-    if options.directory_scan != "none":
+    if options.directory_scan == "disabled":
         _scan(seam, graph, state, options)
 
 
@@ -248,7 +250,12 @@ def _scan(seam: HttpSeam, graph: str, state: GraphState, options: EntraOptions) 
         params["$filter"] = "accountEnabled eq false"
     for page in paged(seam, f"{graph}/users", params, next_link, values):
         for user in page:
-            if str(user.get("id")) not in state.users and in_domains(user, options.domains):
+            uid = str(user.get("id"))
+            if uid in state.users:
+                continue
+            if any(uid in members for members in state.sets.values()):
+                state.remember(user, "assignment")
+            elif in_domains(user, options.domains):
                 state.remember(user, "directory_scan")
 
 
