@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from flows.doctor import doctor
+from flows.pages.dashboard import DashboardPage
+from flows.pages.user_monitoring import UserMonitoringPage
 from flows.spot_check import spot_check
 
 pytestmark = pytest.mark.integration
@@ -110,26 +112,31 @@ def test_doctor_passes_on_the_modelled_portal(
     assert [c.page for c in checks if not c.ok] == []
 
 
-@pytest.mark.parametrize(
-    ("layout", "locator_suffix"), [("renamed_column", ".column."), ("table_missing", ".table")]
-)
-def test_doctor_names_the_changed_locator(
-    open_session: Any,
-    creds: Any,
-    tenant_portal: Any,
-    tmp_path: Path,
-    layout: str,
-    locator_suffix: str,
+def test_doctor_names_the_changed_column(
+    open_session: Any, creds: Any, tenant_portal: Any, tmp_path: Path
 ) -> None:
-    """A layout variant fails the changed pages with the locator's override key, a screenshot
-    and the ARIA snapshot; pages without a table (dashboard) still pass."""
-    tenant_portal.control.faults(layout=layout)
+    """A renamed column fails the changed pages with the column's override key, a screenshot
+    and the ARIA snapshot; the dashboard (no table) still passes."""
+    tenant_portal.control.faults(layout="renamed_column")
     with open_session(creds("password")) as s:
         checks = doctor(s, tmp_path / "evidence")
     failed = [c for c in checks if not c.ok]
     assert failed and [c.page for c in checks if c.ok][:1] == ["dashboard"]
     for c in failed:
-        assert c.failed_locator and c.failed_locator.startswith(f"{c.page}.")
-        assert locator_suffix in c.failed_locator
+        assert c.failed_locator and c.failed_locator.startswith(f"{c.page}.column.")
         assert c.screenshot and Path(c.screenshot).read_bytes().startswith(PNG)
         assert c.aria_snapshot and "heading" in Path(c.aria_snapshot).read_text()
+
+
+def test_doctor_names_a_missing_table(
+    open_session: Any, creds: Any, tenant_portal: Any, tmp_path: Path
+) -> None:
+    """A page whose table is gone fails with `<page>.table`; doctor checks only the pages it
+    is given."""
+    tenant_portal.control.faults(layout="table_missing")
+    with open_session(creds("password")) as s:
+        checks = doctor(s, tmp_path / "evidence", pages=[DashboardPage, UserMonitoringPage])
+    assert [(c.page, c.ok, c.failed_locator) for c in checks] == [
+        ("dashboard", True, None),
+        ("user_monitoring", False, "user_monitoring.table"),
+    ]
