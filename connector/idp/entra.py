@@ -34,13 +34,7 @@ import httpx
 from connector.errors import ConfigError, ProviderError
 from connector.idp._common import describe, source
 from connector.idp._entra_identity import USER_SELECT, GraphState, build_identity, in_domains
-from connector.idp._entra_log import (
-    AuditFindings,
-    next_link,
-    read_audits,
-    read_provisioning,
-    values,
-)
+from connector.idp._entra_log import next_link, read_audits, read_provisioning, values
 from connector.idp._entra_wire import DEFAULT_AUTHORITY, GraphVendor, MsalAuthorizer, credential
 from connector.idp._http import HttpSeam, RetryPolicy, paged, tls_verify
 from connector.models import IdentitySource, utc_now
@@ -259,4 +253,4 @@ def _scan(seam: HttpSeam, graph: str, state: GraphState, options: EntraOptions) 
                 state.remember(user, "directory_scan")
 
 
-__all__ = ["AuditFindings", "EntraOptions", "read_entra"]
+__all__ = ["EntraOptions", "read_entra"]
