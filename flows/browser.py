@@ -147,7 +147,7 @@ class Violation:
 class ReadOnlyGuard:
     """Aborts and records every unsafe request to the portal host (sign-in posts excepted)."""
 
-    host: str
+    host: str  # host[:port] of the portal; every port of that host is guarded
     violations: list[Violation] = field(default_factory=list)
     _signing_in: bool = False
 
@@ -160,10 +160,14 @@ class ReadOnlyGuard:
         finally:
             self._signing_in = False
 
+    def guards(self, url: str) -> bool:
+        """True when `url` is on the portal's host (any port, any letter case)."""
+        return urlsplit(url).hostname == urlsplit(f"//{self.host}").hostname
+
     def allows(self, request: Request) -> bool:
         """True when `request` may reach the network."""
         parts = urlsplit(request.url)
-        if parts.netloc != self.host or request.method.upper() in SAFE_METHODS:
+        if not self.guards(request.url) or request.method.upper() in SAFE_METHODS:
             return True
         if parts.path == SIGN_IN_PREFIX or parts.path.startswith(SIGN_IN_PREFIX + "/"):
             return True

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Playwright
 
 from connector.errors import BrowserError, CredentialsRejected
-from flows.browser import BrowserOptions, find_chromium, launch, launch_args
+from flows.browser import BrowserOptions, ReadOnlyGuard, find_chromium, launch, launch_args
 from flows.sign_in import Credentials
 from flows.state import Clock, RefusalMemory, TotpSource
 
@@ -121,3 +121,11 @@ def test_refusal_memory_keeps_only_a_salted_fingerprint(tmp_path: Path) -> None:
     assert memory.path.stat().st_mode & 0o777 == 0o600
     memory.forget()
     assert not memory.path.exists()
+
+
+def test_guard_covers_every_port_and_case_of_the_portal_host() -> None:
+    """The guard recognises the portal host whatever the port or letter case, and nothing else."""
+    guard = ReadOnlyGuard("Acme.Tessian-Platform.com:443")
+    assert guard.guards("https://acme.tessian-platform.com/0/admin/portal-users")
+    assert guard.guards("https://ACME.tessian-platform.com:8443/api/v1/groups")
+    assert not guard.guards("https://acme.okta.com/login/step")
