@@ -183,12 +183,19 @@ def error_kind(exc: ConnectorError) -> CollectionErrorKind:
     """The collection-error kind of a flows/API failure."""
     if isinstance(exc, ApiError) and exc.status == 429:
         return CollectionErrorKind.RATE_LIMITED
-    if isinstance(exc, PortalUnavailable) and "maintenance" not in exc.message.lower():
+    if isinstance(exc, PortalUnavailable) and not _is_maintenance(exc):
         return CollectionErrorKind.HTTP_ERROR
     for cls, kind in ERROR_KINDS:
         if isinstance(exc, cls):
             return kind
     return CollectionErrorKind.PAGE_NOT_LOADED
+
+
+def _is_maintenance(exc: PortalUnavailable) -> bool:
+    # The maintenance page is an HTTP 503; flows says so by class name, message or status.
+    text = exc.message.lower()
+    return (type(exc).__name__ == "Maintenance" or "maintenance" in text
+            or "http 503" in text or getattr(exc, "status", None) == 503)
 
 
 def _reveal(secret: Any) -> str | None:

@@ -11,10 +11,8 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
-def _verify(cli: Any, demo_args: tuple[list[str], list[str]], *extra: str,
-            state: Path | None = None) -> Any:
-    global_args, verify_args = demo_args
-    return cli(*global_args, "verify", *verify_args, *extra, state=state)
+def _verify(cli: Any, demo_args: Any, *extra: str, state: Path | None = None) -> Any:
+    return cli(*demo_args.global_args, "verify", *demo_args.verify, *extra, state=state)
 
 
 def _reasons(result: Any) -> set[str]:

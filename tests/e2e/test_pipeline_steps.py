@@ -14,11 +14,9 @@ API_TOKEN = "demo-api-token-0123456789"
 
 
 def test_collect_expected_report_equals_verify(
-    cli: Any, demo_args: tuple[list[str], list[str]], tmp_path: Path, h: Any, demo_export: Path
-) -> None:
+    cli: Any, demo_args: Any, tmp_path: Path, h: Any) -> None:
     """collect + expected + report --identities gives verify's findings, step by step."""
-    global_args, verify_args = demo_args
-    portal_args, idp_args = verify_args[:8], verify_args[8:]
+    global_args, portal_args, idp_args = demo_args.global_args, demo_args.portal, demo_args.idp
     snapshot = tmp_path / "run" / "snapshot.json"
     collected = cli(*global_args, "collect", *portal_args, "--out", str(snapshot))
     assert collected.code == 0, collected.err[-1500:]
@@ -34,12 +32,12 @@ def test_collect_expected_report_equals_verify(
 
 
 def test_collect_with_sign_in_refused_exits_3_and_keeps_the_snapshot(
-    cli: Any, demo_args: tuple[list[str], list[str]], tmp_path: Path
+    cli: Any, demo_args: Any, tmp_path: Path
 ) -> None:
     """collect records the failure in the snapshot's collections and exits 3."""
-    global_args, verify_args = demo_args
     snapshot = tmp_path / "snapshot.json"
-    result = cli(*global_args, "collect", *verify_args[:8], "--portal-password", "wrong-Pass1",
+    result = cli(*demo_args.global_args, "collect", *demo_args.portal, "--portal-password",
+                 "wrong-Pass1",
                  "--out", str(snapshot))
     assert result.code == 3
     kinds = {e["kind"] for c in json.loads(snapshot.read_text())["collections"] for e in c["errors"]}
@@ -48,11 +46,11 @@ def test_collect_with_sign_in_refused_exits_3_and_keeps_the_snapshot(
 
 
 def test_verify_cross_check_with_the_public_api(
-    cli: Any, demo_args: tuple[list[str], list[str]], h: Any, portal: Any
+    cli: Any, demo_args: Any, h: Any, portal: Any
 ) -> None:
     """--mode cross-check reads User Monitoring twice (pages and API) and agrees: same findings."""
-    global_args, verify_args = demo_args
-    result = cli(*global_args, "verify", *verify_args, "--mode", "cross-check", "--api-token",
+    result = cli(*demo_args.global_args, "verify", *demo_args.verify, "--mode", "cross-check",
+                 "--api-token",
                  API_TOKEN)
     assert result.code == 1, result.err[-1500:]
     report = result.report()
