@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn, TextIO
 
 from connector.errors import ConfigError, ConnectorError
+from connector.logging import reset_logging
 from connector.models import Verdict
 
 EXIT_VERIFIED = 0
@@ -96,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - mapped to an exit code
         print_error(exc, verbose=verbose)
         return exit_code_for_error(exc)
+    finally:
+        reset_logging()
 
 
 def _dispatch(command: str) -> Callable[..., int]:

@@ -138,6 +138,14 @@ def _install_handler(
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
+def reset_logging() -> None:
+    """Remove the handler `configure_logging` installed (main() calls this when it returns, so
+    an in-process caller is not left writing to a stream it has since closed)."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
+        root.removeHandler(old)
+
+
 def get_logger(name: str = "connector") -> Any:
     """A structlog logger bound to `name` (configured or not: structlog's defaults apply)."""
     return structlog.get_logger(name)

@@ -7,6 +7,7 @@ pure re-evaluation), and the run is recorded in history afterwards.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TextIO
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from connector.commands.context import Wiring, prepare
 from connector.commands.identities import read_identities
 from connector.commands.portal import read_portal, require_url
 from connector.commands.progress import Steps
+from connector.errors import ConfigError
 from connector.lock import tenant_lock
 from connector.models import Report, RunInfo, RunType, Snapshot, utc_now
 
@@ -40,6 +42,12 @@ def execute(args: argparse.Namespace) -> int:
 
 def run_debug(w: Wiring, *, headless: bool, out: TextIO | None = None) -> int:
     """verify, headed and slowed down, pausing on failure, with a trace kept in the bundle."""
+    if not headless and sys.platform.startswith("linux") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise ConfigError("debug opens a browser window, and this machine has no display "
+                          "(DISPLAY is not set)",
+                          remedy="Run 'tessian-connector debug --headless' (the trace is still "
+                          "recorded), or under a display, e.g. 'xvfb-run tessian-connector debug'.")
     slow = w.browser.slow_mo_ms or (0 if headless else DEBUG_SLOW_MO_MS)
     w = w.with_browser(headed=not headless, slow_mo_ms=slow, trace=True, pause_on_failure=True)
     return run_verify(w, run_type="debug", command="debug", out=out)

@@ -143,3 +143,24 @@ def test_demo_without_the_fixtures_folder(cli: Any, monkeypatch: pytest.MonkeyPa
     fake = tmp_path / "site-packages" / "connector" / "__init__.py"
     monkeypatch.setattr(connector, "__file__", str(fake))
     _assert_usage_error(cli("demo"), "fixtures folder", "wheel")
+
+
+def test_debug_without_a_display(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`debug` (headed) on a machine with no display says to use --headless or xvfb-run."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    result = cli("debug", *PORTAL, "--idp", "file", "--idp-file", "x.csv")
+    _assert_usage_error(result, "no display")
+    assert "--headless" in result.err
+
+
+def test_console_script_usage_error_exits_2(h: Any, tmp_path: Path) -> None:
+    """Through the real entry point (a subprocess): a usage error is exit 2 and two lines."""
+    import subprocess
+
+    done = subprocess.run([*h.console_script(), "verify", "--no-such-flag"], cwd=tmp_path,
+                          env=h.clean_env(), capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2 and "--no-such-flag" in lines[0] and lines[1].startswith("remedy: ")
