@@ -93,8 +93,6 @@ def demo_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for e in policy.pop("exceptions", [])))
     lines = [f"exceptions_file = {json.dumps(str(exceptions))}"]
     domain_map = policy.pop("domain_map", {})
-    if str(policy.get("grace_period", "")).upper() == "PT24H":
-        policy["grace_period"] = "24h"  # CORE's parse_duration mis-reads ISO "PT24H" (reported)
     lines += [f"{k} = {json.dumps(v)}" for k, v in policy.items()]
     lines += ["[domain_map]", *(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in domain_map.items())]
     config = folder / "connector.toml"
