@@ -92,9 +92,13 @@ class ListPage(BasePage, Generic[T]):
         return None
 
     def load_page(
-        self, page_no: int, page_size: int, query: Mapping[str, str] | None = None
+        self, page_no: int, page_size: int, query: Mapping[str, str] | None = None,
+        shown: int | None = None,
     ) -> StatusLine:
-        """Open page `page_no` and wait for its rows; raise a typed PortalError when it fails."""
+        """Open page `page_no` and wait for its rows; raise a typed PortalError when it fails.
+
+        `shown`: rows per page the portal really shows, when it did not honour `page_size`.
+        """
         failures: list[Response] = []
         listener = _server_error_listener(self.session.base_url, failures)
         self.page.on("response", listener)
@@ -103,7 +107,7 @@ class ListPage(BasePage, Generic[T]):
             status = self.wait_loaded(failures)
         finally:
             self.page.remove_listener("response", listener)
-        first = (page_no - 1) * page_size + 1
+        first = (page_no - 1) * (shown or page_size) + 1
         if status.total and status.first != first:  # e.g. page 2 of a list that shrank to 249
             raise PageMoved(f"{self.NAME}: asked for rows from {first:,}, the page shows "
                             f"{status.first:,}–{status.last:,} of {status.total:,}",

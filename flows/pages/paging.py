@@ -73,6 +73,7 @@ class _State(Generic[T]):
     errors: list[CollectionError] = field(default_factory=list)
     total: int | None = None
     pages: int = 0
+    shown: int | None = None  # rows per page the portal shows, when not the size asked for
 
 
 def read_list(
@@ -152,6 +153,8 @@ def _read_pages(
         if state.total is not None and status.total != state.total:
             return f"the total changed from {state.total:,} to {status.total:,} on page {page_no}"
         state.total = status.total
+        if page_no == 1 and status.last < status.total and status.rows_on_page != size:
+            state.shown = status.rows_on_page  # page_size not honoured: follow what it shows
         _add(page, state, records, page_no)
         if status.last >= status.total:
             return None
@@ -166,7 +169,7 @@ def _load_with_retries(
     for attempt in range(1, retry.attempts + 1):
         signed_in = getattr(page.session, "sign_in_count", 0)
         try:
-            status = page.load_page(page_no, size, query)
+            status = page.load_page(page_no, size, query, state.shown)
             if page_no == 1:  # never read a half-matching page: heading, table, columns, controls
                 page.check_fingerprint()
             return status, page.read_rows(status)

@@ -123,3 +123,12 @@ def test_every_page_matches_its_fingerprint(portal: Any, session: PortalSession)
         page.check_fingerprint()
         fingerprint = page.fingerprint()
         assert fingerprint.path == page_class.PATH and fingerprint.locators
+
+
+def test_a_page_size_the_portal_does_not_offer_is_followed(portal: Any,
+                                                           session: PortalSession) -> None:
+    """page_size=500 is not offered (the portal shows 25): the reader follows what it shows."""
+    portal.control.load_tenant("one-page-plus-one")
+    users, collection = read_users(session, page_size=500)
+    assert_complete(collection, 251)
+    assert collection.pages_read == 11 and len(users) == 251

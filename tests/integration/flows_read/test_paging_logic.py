@@ -32,7 +32,8 @@ class ScriptedList:
     calls: int = 0
     _current: list[str] = field(default_factory=list)
 
-    def load_page(self, page_no: int, size: int, query: Any) -> StatusLine:
+    def load_page(self, page_no: int, size: int, query: Any, shown: int | None = None
+                  ) -> StatusLine:
         step = self.script[min(self.calls, len(self.script) - 1)]
         self.calls += 1
         if isinstance(step, Exception):
