@@ -12,6 +12,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from connector.bundle import tool_version
 from connector.errors import ConfigError
 
 IDPS = ("file", "okta", "entra")
@@ -143,7 +144,12 @@ def _command(
     return sub
 
 
-EPILOG = """exit codes: 0 verified, 1 drift found, 2 usage or configuration error, 3 inconclusive
+EPILOG = """environment: every setting is also TESSIAN_<SETTING> (flags > environment > .env > TOML
+file > defaults), e.g. TESSIAN_PORTAL_URL, TESSIAN_PORTAL_EMAIL, TESSIAN_PORTAL_PASSWORD,
+TESSIAN_PORTAL_TOTP_SECRET, TESSIAN_API_TOKEN, TESSIAN_TENANT; providers: OKTA_API_TOKEN,
+OKTA_CLIENT_ID, OKTA_PRIVATE_KEY, ENTRA_CLIENT_SECRET (and OKTA_*/ENTRA_* for their flags).
+
+exit codes: 0 verified, 1 drift found, 2 usage or configuration error, 3 inconclusive
 (the run could not verify: sign-in refused, portal unavailable, layout changed, incomplete read,
 provider failure, shrink guard). Start with: tessian-connector demo"""
 
@@ -161,6 +167,7 @@ def build_parser() -> Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _global_options(parser, None)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {tool_version()}")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     subs.required = True
     _add_read_commands(subs)

@@ -14,11 +14,17 @@ API_TOKEN = "demo-api-token-0123456789"
 
 
 def test_collect_expected_report_equals_verify(
-    cli: Any, demo_args: Any, tmp_path: Path, h: Any) -> None:
-    """collect + expected + report --identities gives verify's findings, step by step."""
-    global_args, portal_args, idp_args = demo_args.global_args, demo_args.portal, demo_args.idp
+    cli: Any, demo_args: Any, tmp_path: Path, h: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """collect + expected + report --identities gives verify's findings, step by step
+    (portal settings from TESSIAN_* environment variables this time, not flags)."""
+    global_args, idp_args = demo_args.global_args, demo_args.idp
+    flags = dict(zip(demo_args.portal[::2], demo_args.portal[1::2], strict=True))
+    monkeypatch.setenv("TESSIAN_PORTAL_URL", flags["--portal-url"])
+    monkeypatch.setenv("TESSIAN_PORTAL_EMAIL", flags["--portal-email"])
+    monkeypatch.setenv("TESSIAN_PORTAL_PASSWORD", flags["--portal-password"])
     snapshot = tmp_path / "run" / "snapshot.json"
-    collected = cli(*global_args, "collect", *portal_args, "--out", str(snapshot))
+    collected = cli(*global_args, "collect", "--out", str(snapshot))
     assert collected.code == 0, collected.err[-1500:]
     data = json.loads(snapshot.read_text())
     assert data["identity_source"] is None and all(c["complete"] for c in data["collections"])
