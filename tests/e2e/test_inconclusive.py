@@ -73,3 +73,14 @@ def test_shrink_guard_trips_on_far_fewer_users(
     assert second.code == 3, second.err[-1500:]
     assert "shrink_guard" in _reasons(second)
     assert second.report()["verdict"] == "inconclusive"
+
+
+def test_no_browser_is_exit_3_with_a_remedy(cli: Any, demo_args: Any, tmp_path: Path) -> None:
+    """No usable Chromium: exit 3 (nothing verified), one error line and how to get one."""
+    result = _verify(cli, demo_args, "--browser-executable", str(tmp_path / "no-chromium"))
+    assert result.code == 3
+    assert "Traceback" not in result.err
+    assert "error: No Chromium found" in result.err
+    assert "remedy: Install a Chromium" in result.err
+    meta = json.loads(next((tmp_path / "reports" / "demo").glob("*/run.json")).read_text())
+    assert meta["exit_code"] == 3 and meta["error"] == "BrowserError"
