@@ -84,3 +84,19 @@ def test_no_browser_is_exit_3_with_a_remedy(cli: Any, demo_args: Any, tmp_path: 
     assert "remedy: Install a Chromium" in result.err
     meta = json.loads(next((tmp_path / "reports" / "demo").glob("*/run.json")).read_text())
     assert meta["exit_code"] == 3 and meta["error"] == "BrowserError"
+
+
+def test_provider_unreachable_is_inconclusive_provider_failed(
+    cli: Any, demo_args: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Okta cannot be reached: the portal is still read, the run is inconclusive (provider_failed)
+    and vouches for nobody."""
+    monkeypatch.setenv("OKTA_API_TOKEN", "not-a-real-token")
+    result = cli(*demo_args.global_args, "verify", *demo_args.portal, "--idp", "okta",
+                 "--okta-org-url", "http://127.0.0.1:1", "--okta-app-id", "0oa1tessianprot0001")
+    assert result.code == 3, result.err[-1500:]
+    assert _reasons(result) == {"provider_failed"}
+    report = result.report()
+    assert report["identity_source"]["complete"] is False
+    assert not any(f["outcome"] == "in_sync" for f in report["findings"])
+    assert "not-a-real-token" not in result.err
