@@ -1,11 +1,12 @@
-"""Small helpers both provider readers share: aliases, timestamps, and the source record."""
+"""Small helpers both provider readers share: aliases, timestamps, the guarded read, the source."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from connector.errors import ProviderError
+from connector.idp._http import HttpSeam
 from connector.models import Identity, IdentitySource, IdentitySourceKind
 
 
@@ -45,6 +46,19 @@ def newest(*values: datetime | None) -> datetime | None:
 def describe(exc: ProviderError) -> str:
     """An error line for IdentitySource.errors: class, message and remedy (never a secret)."""
     return f"{type(exc).__name__}: {exc} -- {exc.remedy}"
+
+
+def guarded_read(seam: HttpSeam, read: Callable[[], None]) -> list[str]:
+    """Run `read`, then close the seam; a provider failure becomes an error line, never a raise."""
+    try:
+        read()
+    except ProviderError as exc:
+        return [describe(exc)]
+    except (KeyError, TypeError, AttributeError) as exc:  # a response not shaped as documented
+        return [describe(ProviderError(f"unexpected response shape: {type(exc).__name__} {exc}"))]
+    finally:
+        seam.close()
+    return []
 
 
 def source(

@@ -32,7 +32,7 @@ from typing import Any, Literal
 import httpx
 
 from connector.errors import ConfigError, ProviderError
-from connector.idp._common import describe, source
+from connector.idp._common import guarded_read, source
 from connector.idp._entra_identity import USER_SELECT, GraphState, build_identity, in_domains
 from connector.idp._entra_log import next_link, read_audits, read_provisioning, values
 from connector.idp._entra_wire import DEFAULT_AUTHORITY, GraphVendor, MsalAuthorizer, credential
@@ -71,7 +71,7 @@ def read_entra(
 ) -> IdentitySource:
     """Read both expected sets, leavers and change times; never raises ProviderError."""
     graph = _validate(options)
-    started, state, errors = utc_now(), GraphState(), []
+    started, state = utc_now(), GraphState()
     verify = tls_verify(options.ca_bundle)
     token_client = httpx.Client(transport=transport, verify=verify, timeout=options.timeout_s)
     authorize = MsalAuthorizer(
@@ -90,16 +90,7 @@ def read_entra(
         timeout_s=options.timeout_s,
         policy=RetryPolicy(attempts=options.retry_attempts, max_wait_s=options.max_retry_wait_s),
     )
-    try:
-        _read_all(seam, graph, options, state, started)
-    except ProviderError as exc:
-        errors.append(describe(exc))
-    except (KeyError, TypeError, AttributeError) as exc:  # a response not shaped as documented
-        errors.append(
-            describe(ProviderError(f"unexpected response shape: {type(exc).__name__} {exc}"))
-        )
-    finally:
-        seam.close()
+    errors = guarded_read(seam, lambda: _read_all(seam, graph, options, state, started))
     identities = [build_identity(uid, state) for uid in state.users]
     return source(
         "entra",

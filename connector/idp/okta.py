@@ -37,7 +37,7 @@ from typing import Any, Literal
 import httpx
 
 from connector.errors import ConfigError, ProviderError
-from connector.idp._common import describe, source
+from connector.idp._common import guarded_read, source
 from connector.idp._http import HttpSeam, RetryPolicy, paged, tls_verify
 from connector.idp._okta_identity import Member, ReadState, build_identity
 from connector.idp._okta_log import read_log
@@ -88,7 +88,7 @@ def read_okta(
 ) -> IdentitySource:
     """Read both expected sets, leavers and change times; never raises ProviderError."""
     org = _validate(options)
-    started, state, errors = utc_now(), ReadState(), []
+    started, state = utc_now(), ReadState()
     seam = HttpSeam(
         OktaVendor(),
         _authorizer(options, org, transport),
@@ -97,16 +97,7 @@ def read_okta(
         timeout_s=options.timeout_s,
         policy=RetryPolicy(attempts=options.retry_attempts, max_wait_s=options.max_retry_wait_s),
     )
-    try:
-        _read_all(seam, options, org, state, started)
-    except ProviderError as exc:
-        errors.append(describe(exc))
-    except (KeyError, TypeError, AttributeError) as exc:  # a response not shaped as documented
-        errors.append(
-            describe(ProviderError(f"unexpected response shape: {type(exc).__name__} {exc}"))
-        )
-    finally:
-        seam.close()
+    errors = guarded_read(seam, lambda: _read_all(seam, options, org, state, started))
     identities = [build_identity(uid, state, options) for uid in state.users]
     return source("okta", org, identities, errors=errors, warnings=[], read_at=started)
 
