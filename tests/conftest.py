@@ -244,3 +244,20 @@ def large_tenant_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from fixtures.tenants.generate import large_tenant
 
     return large_tenant(tmp_path_factory.mktemp("tenants"))
+
+
+PYTEST_PLAYWRIGHT_FIXTURES = frozenset({"page", "context", "browser", "playwright"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run tests that use pytest-playwright's fixtures last.
+
+    pytest-playwright keeps one sync Playwright (and its event loop) alive for the rest of the
+    session once its `playwright` fixture starts; an in-process `sync_playwright()` started after
+    that fails with "Sync API inside the asyncio loop". The connector's own flows start their own
+    Playwright, so those tests must all run before the first test that uses pytest-playwright.
+    """
+    def uses_pytest_playwright(item: pytest.Item) -> bool:
+        return bool(PYTEST_PLAYWRIGHT_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+    items.sort(key=uses_pytest_playwright)  # stable: keeps the order within each group
