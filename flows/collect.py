@@ -83,13 +83,16 @@ def collect(session: SessionLike, options: ReadOptions) -> PortalRead:
     values: dict[str, Any] = {}
     collections: list[Collection] = []
     api = _api_reader(session.base_url, options) if options.mode != "dom" else None
+    seen = 0  # guard records already attributed; those before the first read go to the first
     try:
         for surface in options.surfaces:
             use_api = options.mode == "api" and surface in API_SURFACES
             reader = _api_surface(api, surface, options) if use_api and api else dom.surface(surface)
             value, collection = reader()
+            blocked = _guard_errors(session)
             values[_FIELDS[surface]] = value
-            collections.append(collection)
+            collections.append(_with_violations(collection, blocked[seen:]))
+            seen = len(blocked)
         if options.mode == "cross-check" and api and "user_monitoring" in options.surfaces:
             collections = _cross_check(api, values, collections, options)
     finally:
@@ -164,6 +167,21 @@ def disagreement(dom: list[MonitoredUser], api: list[MonitoredUser]) -> str | No
 def _with_error(collection: Collection, kind: CollectionErrorKind, message: str) -> Collection:
     error = CollectionError(kind=kind, message=message, fatal=True)
     return collection.model_copy(update={"complete": False, "errors": (*collection.errors, error)})
+
+
+def _guard_errors(session: SessionLike) -> tuple[CollectionError, ...]:
+    """The read-only guard's blocked writes so far (test doubles without a guard have none)."""
+    errors = getattr(session, "violation_errors", None)
+    return tuple(errors()) if callable(errors) else ()
+
+
+def _with_violations(collection: Collection, errors: tuple[CollectionError, ...]) -> Collection:
+    """A read during which a write was blocked cannot be trusted: fatal errors, incomplete."""
+    if not errors:
+        return collection
+    fatal = tuple(e.model_copy(update={"fatal": True}) for e in errors)
+    return collection.model_copy(update={"complete": False,
+                                         "errors": (*collection.errors, *fatal)})
 
 
 def _tuples(values: dict[str, Any]) -> dict[str, Any]:

@@ -47,6 +47,22 @@ def test_changed_layout_is_inconclusive_ui_changed(cli: Any, demo_args: Any, por
     assert "ui_changed" in _reasons(result)
 
 
+def test_blocked_write_is_inconclusive_read_only_violation(
+    cli: Any, demo_args: Any, portal: Any
+) -> None:
+    """A page that tries to write while being read: the guard aborts it (nothing reaches the
+    portal) and verify exits 3 with reason read_only_violation, naming the blocked request."""
+    portal.control.faults(rogue_write=True)
+    result = _verify(cli, demo_args)
+    assert result.code == 3, result.err[-1500:]
+    assert "read_only_violation" in _reasons(result)
+    assert portal.control.writes() == []
+    messages = [r["message"] for r in result.report()["reasons"]
+                if r["reason"] == "read_only_violation"]
+    assert any("POST /0/admin/integrations/api/tokens/create" in m for m in messages)
+    assert "reason:  read_only_violation" in result.out
+
+
 def test_read_that_cannot_complete_is_inconclusive(cli: Any, demo_args: Any, portal: Any) -> None:
     """User Monitoring's data keeps failing (HTTP 500): the read is incomplete, exit 3."""
     portal.control.faults(fault_path_prefix="/0/data/monitored-users", fail_share=1.0, fail_status=500)
