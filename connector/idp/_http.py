@@ -158,6 +158,16 @@ class HttpSeam:
         except ValueError as exc:
             raise ProviderError(f"{self.vendor.name} answered {url} with non-JSON") from exc
 
+    def get_json_if_found(self, url: str, params: dict[str, str] | None = None) -> Any | None:
+        """The JSON body of `url`, or None when it is gone (404); other failures raise."""
+        try:
+            body, _ = self.get_json(url, params)
+        except ProviderError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return body
+
     def get(self, url: str, params: dict[str, str] | None = None) -> httpx.Response:
         """GET with retries; returns a 2xx response or raises a ProviderError."""
         refreshed = False

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 import httpx
 
-from connector.errors import ConfigError, ProviderError
+from connector.errors import ConfigError
 from connector.idp._common import guarded_read, source
 from connector.idp._entra_identity import USER_SELECT, GraphState, build_identity, in_domains
 from connector.idp._entra_log import next_link, read_audits, read_provisioning, values
@@ -218,13 +218,8 @@ def _read_user(
     seam: HttpSeam, graph: str, user_id: str, state: GraphState, options: EntraOptions
 ) -> None:
     """One leaver named by the audits (a deleted user is gone: skipped)."""
-    try:
-        user, _ = seam.get_json(f"{graph}/users/{user_id}", {"$select": USER_SELECT})
-    except ProviderError as exc:
-        if exc.status == 404:
-            return
-        raise
-    if in_domains(user, options.domains):
+    user = seam.get_json_if_found(f"{graph}/users/{user_id}", {"$select": USER_SELECT})
+    if user is not None and in_domains(user, options.domains):
         state.remember(user, "directory_audit")
 
 

@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 import httpx
 
-from connector.errors import ConfigError, ProviderError
+from connector.errors import ConfigError
 from connector.idp._common import guarded_read, source
 from connector.idp._http import HttpSeam, RetryPolicy, paged, tls_verify
 from connector.idp._okta_identity import Member, ReadState, build_identity
@@ -182,13 +182,8 @@ def _read_user(
     seam: HttpSeam, org: str, user_id: str, state: ReadState, options: OktaOptions
 ) -> None:
     """One leaver named by the System Log (a user deleted since then is skipped)."""
-    try:
-        user, _ = seam.get_json(f"{org}/api/v1/users/{user_id}")
-    except ProviderError as exc:
-        if exc.status == 404:
-            return
-        raise
-    if _in_domains(user, options):
+    user = seam.get_json_if_found(f"{org}/api/v1/users/{user_id}")
+    if user is not None and _in_domains(user, options):
         _remember(state, user, "system_log")
 
 
