@@ -83,12 +83,18 @@ def _trusted(draft: Draft, untrusted: set[str], *, inconclusive: bool) -> Findin
         return f
     message = (f"could not be verified: {draft.rests_on} was not read completely "
                f"(would be {f.outcome.value})")
-    return f.model_copy(update={
-        "key": f"{Outcome.UNVERIFIED.value}:{f.surface}:{f.subject}",
-        "outcome": Outcome.UNVERIFIED,
-        "severity": DEFAULT_SEVERITY[Outcome.UNVERIFIED],
-        "original_outcome": f.outcome,
+    return _recast(f, Outcome.UNVERIFIED, message)
+
+
+def _recast(finding: Finding, outcome: Outcome, message: str, **extra: object) -> Finding:
+    """The finding under another outcome (key and severity to match), the original one kept."""
+    return finding.model_copy(update={
+        "key": f"{outcome.value}:{finding.surface}:{finding.subject}",
+        "outcome": outcome,
+        "severity": DEFAULT_SEVERITY[outcome],
+        "original_outcome": finding.outcome,
         "message": message,
+        **extra,
     })
 
 
@@ -125,15 +131,9 @@ def _rule_for(
 
 
 def _excepted(finding: Finding, rule: ExceptionRule) -> Finding:
-    return finding.model_copy(update={
-        "key": f"{Outcome.EXCEPTED.value}:{finding.surface}:{finding.subject}",
-        "outcome": Outcome.EXCEPTED,
-        "severity": DEFAULT_SEVERITY[Outcome.EXCEPTED],
-        "original_outcome": finding.outcome,
-        "exception": rule,
-        "message": f"allow-listed until {rule.expires.isoformat()} by {rule.owner}: {rule.reason} "
-                   f"(would be {finding.outcome.value})",
-    })
+    message = (f"allow-listed until {rule.expires.isoformat()} by {rule.owner}: {rule.reason} "
+               f"(would be {finding.outcome.value})")
+    return _recast(finding, Outcome.EXCEPTED, message, exception=rule)
 
 
 def _expired(finding: Finding, rule: ExceptionRule) -> Finding:
