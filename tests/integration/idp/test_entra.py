@@ -9,14 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from connector.errors import ConfigError
 from connector.idp.entra import EntraOptions, read_entra
 from connector.models import Identity, IdentitySource
+from fixtures.idp.server import self_signed
 
 pytestmark = pytest.mark.integration
 
@@ -191,19 +189,7 @@ def test_wrong_client_secret_is_an_auth_error_without_the_secret(graph: Any) -> 
 
 
 def _certificate(tmp_path: Path) -> tuple[Path, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tessian-connector")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
+    key, cert = self_signed("tessian-connector", dt.timedelta(days=1))
     cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
