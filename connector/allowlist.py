@@ -3,7 +3,8 @@
 TOML: one `[[exceptions]]` table per entry. JSON: `{"exceptions": [ {...}, ... ]}` or a bare list.
 Keys: `email` (required), `outcome` (optional: any finding outcome), `owner`, `reason`,
 `expires` (ISO-8601 with a timezone). Unknown keys, missing keys, bad values and duplicate
-entries (same email and outcome) are rejected with the file, line and field.
+entries (same email and outcome) are rejected with the file, line and field. A settings file may
+carry the same `[[exceptions]]` tables inline (`inline_rules`), checked the same way.
 """
 
 from __future__ import annotations
@@ -41,10 +42,39 @@ def read_exceptions(path: Path) -> tuple[ExceptionRule, ...]:
         entries, lines = _json_entries(path, text)
     else:
         entries, lines = _toml_entries(path, text)
-    rules = [_rule(entry, Where(path, line), n)
-             for n, (entry, line) in enumerate(zip(entries, lines))]
-    _reject_duplicates(rules, [Where(path, line) for line in lines])
+    return rules_from_entries(path, entries, lines)
+
+
+def rules_from_entries(
+    path: Path, entries: Any, lines: Sequence[int | None] | None = None
+) -> tuple[ExceptionRule, ...]:
+    """Entries read from `path` (an exceptions file, or a settings file's inline
+    `[[exceptions]]`) validated exactly as the exceptions file's; `lines` locate each entry."""
+    if not isinstance(entries, list | tuple):
+        raise Where(path).error("expected [[exceptions]] tables", "exceptions")
+    places = [Where(path, line) for line in (lines or [None] * len(entries))]
+    rules = [_rule(entry, where, n) for n, (entry, where) in enumerate(zip(entries, places))]
+    _reject_duplicates(rules, places)
     return tuple(rules)
+
+
+def inline_rules(config_file: Path, entries: Any) -> tuple[ExceptionRule, ...]:
+    """A settings file's own [[exceptions]], checked as strictly as an exceptions file's."""
+    count = len(entries) if isinstance(entries, list) else 0
+    text = read_text(Path(config_file))
+    return rules_from_entries(Path(config_file), entries, table_lines(text, "exceptions", count))
+
+
+def checked_rules(value: Any) -> Any:
+    """Rules given as plain entries (e.g. TESSIAN_EXCEPTIONS as JSON), checked the same way."""
+    if isinstance(value, list | tuple) and not all(isinstance(v, ExceptionRule) for v in value):
+        return rules_from_entries(Path("the exceptions setting"), value)
+    return value
+
+
+def reject_duplicate_rules(rules: Sequence[ExceptionRule], path: Path) -> None:
+    """Rules gathered from several places (inline and a file) must not repeat one another."""
+    _reject_duplicates(rules, [Where(path) for _ in rules])
 
 
 def _toml_entries(path: Path, text: str) -> tuple[list[Any], Sequence[int | None]]:

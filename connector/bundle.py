@@ -2,7 +2,8 @@
 
 The bundle folder is created 0700 (evidence screenshots show personal data); `run.json` holds the
 run metadata (tool version, run id, UTC times, tenant host, run type, sources and read modes, the
-verdict and the exit code) next to what the renderers write.
+verdict and the exit code) next to what the renderers write. `trace.zip` stays when asked for
+(tracing "on") or on failure (tracing "on-failure", the default: an inconclusive run).
 """
 
 from __future__ import annotations
@@ -151,6 +152,18 @@ def _sources(report: Report | None) -> dict[str, object]:
     reads = {f"{c.surface}": c.source for c in report.collections}
     idp = report.identity_source
     return {"portal": reads, "identities": idp.kind if idp else None}
+
+
+def drop_trace(bundle: Bundle) -> None:
+    """Delete the trace (and the parts a re-sign-in split off): the run needs no post-mortem."""
+    for path in (bundle.trace_path, *bundle.root.glob(f"{Path(TRACE).stem}-part*.zip")):
+        path.unlink(missing_ok=True)
+
+
+def settle_trace(bundle: Bundle, mode: str, verdict: str | None) -> None:
+    """Tracing "on-failure" keeps trace.zip only for an inconclusive run (or one that crashed)."""
+    if mode == "on-failure" and verdict not in (None, "inconclusive"):
+        drop_trace(bundle)
 
 
 def copy_evidence(source_root: Path, bundle: Bundle) -> None:

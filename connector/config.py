@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -26,11 +26,11 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from connector.allowlist import read_exceptions
+from connector.allowlist import checked_rules, inline_rules, read_exceptions, reject_duplicate_rules
 from connector.config_errors import Origins, describe_errors
 from connector.config_file import read_config_file
 from connector.errors import ConfigError
-from connector.models import Policy, Severity
+from connector.models import ExceptionRule, Policy, Severity
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhms])")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
@@ -43,6 +43,11 @@ def _alt(name: str, default: Any = None, **kw: Any) -> Any:
 
 
 CommaList = Annotated[tuple[str, ...], NoDecode]
+InlineRules = Annotated[tuple[ExceptionRule, ...], BeforeValidator(checked_rules)]
+_ON_OFF = {"true": "on", "1": "on", "yes": "on", "false": "off", "0": "off", "no": "off"}
+# --trace gives True ("on"); booleans and their usual spellings still work.
+TraceMode = Annotated[Literal["on", "off", "on-failure"],
+                      BeforeValidator(lambda v: _ON_OFF.get(str(v).strip().casefold(), v))]
 StrMap = Annotated[dict[str, str], NoDecode]
 
 
@@ -74,6 +79,7 @@ class Settings(BaseSettings):
     in_scope_domains: CommaList = ()
     domain_map: StrMap = Field(default_factory=dict)
     exceptions_file: Path | None = None
+    exceptions: InlineRules = ()  # the settings file's own [[exceptions]]
     fail_level: Severity = Severity.LOW
     shrink_guard_share: float = Field(default=0.2, ge=0.0, le=1.0)
     # browser
@@ -82,7 +88,7 @@ class Settings(BaseSettings):
     browser_executable: str | None = None
     browser_channel: str | None = None
     browser_timeout_ms: int = Field(default=15_000, gt=0)
-    browser_trace: bool = False
+    browser_trace: TraceMode = "on-failure"  # on-failure: kept only when a run is inconclusive
     browser_pause_on_failure: bool = False
     locator_overrides: StrMap = Field(default_factory=dict)
     run_timeout_s: int = Field(default=1800, gt=0)
@@ -171,7 +177,10 @@ class Settings(BaseSettings):
 
     def policy(self) -> Policy:
         """The evaluation policy, with the exceptions file read and validated."""
-        rules = read_exceptions(self.exceptions_file) if self.exceptions_file else ()
+        rules = (*self.exceptions,
+                 *(read_exceptions(self.exceptions_file) if self.exceptions_file else ()))
+        if self.exceptions and self.exceptions_file:
+            reject_duplicate_rules(rules, self.exceptions_file)
         try:
             return Policy(grace_period=self.grace_period, in_scope_domains=self.in_scope_domains,
                           domain_map={k.casefold(): v.casefold()
@@ -251,6 +260,8 @@ def load_settings(
         raise ConfigError(f"unknown setting '{unknown[0]}' given on the command line")
     chosen = tenant or _text(cli.get("tenant")) or os.environ.get("TESSIAN_TENANT") or None
     name, file_values = read_config_file(config_file, chosen, set(Settings.model_fields))
+    if config_file is not None and "exceptions" in file_values:
+        file_values["exceptions"] = inline_rules(config_file, file_values["exceptions"])
     loader = type("Settings", (Settings,), {"toml_values": file_values})
     given = {k: v for k, v in cli.items() if v is not None}
     given["tenant"] = name

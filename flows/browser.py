@@ -276,6 +276,15 @@ class Tracer:
             self.parts.append(part)
             self.running = False
 
+    def discard(self) -> None:
+        """Stop recording and keep nothing, parts included (nothing failed worth showing)."""
+        if self.running:
+            self.context.tracing.stop()
+            self.running = False
+        for part in self.parts:
+            part.unlink(missing_ok=True)
+        self.parts.clear()
+
     def stop(self) -> None:
         """Write the final trace file."""
         if self.running:

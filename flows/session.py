@@ -5,7 +5,8 @@ become connector errors (`raise … from exc`). The storage state (cookies) is s
 sign-in to the state folder (0600 in a 0700 folder) and reused next time, once an authenticated
 page has loaded with it. A session that expires mid-run is signed in again once; the next expiry
 raises SessionExpired. Tracing starts after sign-in, pauses around a re-sign-in, and a traced
-session is signed out at the end (a trace holds cookies).
+session is signed out at the end (a trace holds cookies), unless the caller set `keep_trace` to
+False: then the trace is discarded and the session, never written down, stays usable.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class PortalSession:
     re_sign_ins: int = 0
     max_re_sign_ins: int = 1
     tracer: Tracer | None = None
+    keep_trace: bool = True  # False: discard the trace at the end (and keep the session alive)
 
     @property
     def violations(self) -> list[Violation]:
@@ -222,6 +224,9 @@ def _start(
 
 def _finish(session: PortalSession) -> None:
     if not (session.tracer and session.tracer.running):
+        return
+    if not session.keep_trace:
+        session.tracer.discard()  # no trace, no cookie in it: the saved session stays usable
         return
     try:
         session.sign_out()

@@ -82,7 +82,9 @@ def _browser_options(p: argparse.ArgumentParser, default: Any) -> None:
     g.add_argument("--browser-channel", metavar="NAME", default=default,
                    help="browser channel, e.g. chrome or msedge")
     g.add_argument("--trace", action="store_true", default=default,
-                   help="record a Playwright trace (trace.zip in the bundle; starts after sign-in)")
+                   help="record a Playwright trace and keep it (trace.zip in the bundle; starts "
+                   "after sign-in); by default verify and check keep one only for an "
+                   "inconclusive run (browser_trace = on-failure; also on or off)")
     g.add_argument("--page-timeout", metavar="MS", type=int, default=default,
                    help="how long a page or table may take to load")
 

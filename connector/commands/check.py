@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from connector.bundle import Bundle, create_bundle, new_run_id, tool_version, write_run_meta
+from connector.bundle import (
+    Bundle,
+    create_bundle,
+    new_run_id,
+    settle_trace,
+    tool_version,
+    write_run_meta,
+)
 from connector.cli import exit_code_for_verdict
 from connector.commands.context import Wiring, prepare
 from connector.commands.identities import read_identities
@@ -54,6 +61,7 @@ def run_check(w: Wiring, emails: Sequence[str], expect: str | None,
         from connector.report import render_bundle
 
         render_bundle(report, bundle.root)
+        settle_trace(bundle, w.browser.trace, report.verdict)
         code = exit_code_for_verdict(report.verdict)
         write_run_meta(bundle, report.run, report=report, exit_code=code, command="check")
     _print(bundle, report, out or sys.stdout)
@@ -67,8 +75,10 @@ def _search(
     from flows.spot_check import spot_check
 
     try:
-        with session(w, bundle.evidence, None) as s:
+        with session(w, bundle.evidence, bundle.trace_path) as s:
             results = spot_check(s, emails, bundle.evidence)
+            # "on-failure": a trace only for a search that could not be judged
+            s.keep_trace = w.browser.trace == "on" or not all(r.conclusive for r in results)
     except (SignInError, PortalError) as exc:
         reason = ERROR_REASON[error_kind(exc)]
         return [], [ReasonDetail(reason=reason, message=f"{exc.message} ({exc.remedy})")]
@@ -115,3 +125,5 @@ def _print(bundle: Bundle, report: Report, out: TextIO) -> None:
     for r in report.reasons:
         print(f"reason: {r.reason.value}: {r.message}", file=out)
     print(f"verdict: {report.verdict}", file=out)
+    if bundle.trace_path.exists():
+        print(f"trace:   playwright show-trace {bundle.trace_path}", file=out)

@@ -18,6 +18,7 @@ from connector.models import Policy
 
 Mode = Literal["dom", "api", "cross-check"]
 IdpKind = Literal["file", "okta", "entra"]
+TraceMode = Literal["on", "off", "on-failure"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class BrowserWiring:
     slow_mo_ms: int = 0
     executable: str | None = None
     channel: str | None = None
-    trace: bool = False
+    trace: TraceMode = "off"  # on-failure: recorded, kept only when the run is inconclusive
     timeout_ms: int = 15_000
     pause_on_failure: bool = False
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connector.commands.context import Wiring
 from connector.errors import (
@@ -26,19 +27,10 @@ from connector.errors import (
     SignInError,
     UiChanged,
 )
-from connector.models import (
-    ApiToken,
-    AuditEvent,
-    Collection,
-    CollectionError,
-    CollectionErrorKind,
-    DirectorySync,
-    Group,
-    MonitoredUser,
-    PortalUser,
-    Surface,
-    utc_now,
-)
+from connector.models import Collection, CollectionError, CollectionErrorKind, Surface, utc_now
+
+if TYPE_CHECKING:  # flows (and Playwright) load only when a command opens the browser
+    from flows.collect import PortalRead
 
 ALL_SURFACES: tuple[Surface, ...] = (
     "user_monitoring", "portal_users", "groups", "audit_trail", "directory_sync", "api_tokens",
@@ -58,25 +50,19 @@ ERROR_KINDS: tuple[tuple[type[ConnectorError], CollectionErrorKind], ...] = (
 
 @dataclass(frozen=True)
 class PortalData:
-    """What a read produced, field names as in Snapshot (a flows PortalRead, or a failed read)."""
+    """What a read produced: flows' PortalRead, and the failure that cut it short (if one did)."""
 
-    monitored_users: tuple[MonitoredUser, ...] = ()
-    portal_users: tuple[PortalUser, ...] = ()
-    groups: tuple[Group, ...] = ()
-    audit_events: tuple[AuditEvent, ...] = ()
-    directory_sync: DirectorySync | None = None
-    api_tokens: tuple[ApiToken, ...] = ()
-    collections: tuple[Collection, ...] = ()
+    read: PortalRead
     failure: ConnectorError | None = field(default=None, compare=False)
 
     def snapshot_fields(self) -> dict[str, Any]:
-        """The keyword arguments a Snapshot takes from this read."""
-        return {
-            "monitored_users": self.monitored_users, "portal_users": self.portal_users,
-            "groups": self.groups, "audit_events": self.audit_events,
-            "directory_sync": self.directory_sync, "api_tokens": self.api_tokens,
-            "collections": self.collections,
-        }
+        """The keyword arguments a Snapshot takes from this read (PortalRead's fields)."""
+        return {f.name: getattr(self.read, f.name) for f in fields(self.read)}
+
+    @property
+    def complete(self) -> bool:
+        """True when every surface was read completely (nothing worth a trace)."""
+        return self.failure is None and all(c.complete for c in self.read.collections)
 
 
 def require_url(w: Wiring) -> str:
@@ -107,13 +93,13 @@ def credentials(w: Wiring) -> Any:
 
 
 def browser_options(w: Wiring, trace_path: Path | None) -> Any:
-    """flows' BrowserOptions from the settings; `trace_path` when a trace is to be recorded."""
+    """flows' BrowserOptions from the settings; `trace_path` unless tracing is off."""
     from flows.browser import BrowserOptions
 
     b = w.browser
     return BrowserOptions(
         headless=not b.headed, slow_mo_ms=b.slow_mo_ms, executable=b.executable,
-        channel=b.channel, trace_path=trace_path if b.trace else None,
+        channel=b.channel, trace_path=trace_path if b.trace != "off" else None,
         pause_on_failure=b.pause_on_failure, timeout_ms=b.timeout_ms,
     )
 
@@ -139,15 +125,21 @@ def session(w: Wiring, evidence_dir: Path, trace_path: Path | None) -> Iterator[
         yield s
 
 
-def read_portal(w: Wiring, evidence_dir: Path, trace_path: Path | None) -> PortalData:
-    """Read every surface (DOM, API or both); a sign-in/portal failure becomes a failed read."""
+def read_portal(w: Wiring, evidence_dir: Path, trace_path: Path | None,
+                keep_trace: Callable[[PortalData], bool] = lambda data: True) -> PortalData:
+    """Read every surface (DOM, API or both); a sign-in/portal failure becomes a failed read.
+
+    With tracing "on-failure", `keep_trace(data)` decides, before the session closes, whether
+    the trace is kept (and the session signed out, as a trace holds its cookie) or discarded.
+    """
     try:
-        return _as_data(_read(w, evidence_dir, trace_path))
+        return _read(w, evidence_dir, trace_path, keep_trace)
     except (SignInError, PortalError, ApiError) as exc:
         return failed_read(exc)
 
 
-def _read(w: Wiring, evidence_dir: Path, trace_path: Path | None) -> Any:
+def _read(w: Wiring, evidence_dir: Path, trace_path: Path | None,
+          keep_trace: Callable[[PortalData], bool]) -> PortalData:
     # Every mode signs in: the public API serves only some surfaces (not Portal Users), so
     # `api` reads those through the API and the rest through the pages.
     from flows.collect import collect
@@ -157,13 +149,9 @@ def _read(w: Wiring, evidence_dir: Path, trace_path: Path | None) -> Any:
                           "or --api-token")
     options = read_options(w)
     with session(w, evidence_dir, trace_path) as s:
-        return collect(s, options)
-
-
-def _as_data(read: Any) -> PortalData:
-    names = ("monitored_users", "portal_users", "groups", "audit_events", "directory_sync",
-             "api_tokens", "collections")
-    return PortalData(**{n: getattr(read, n) for n in names})
+        data = PortalData(collect(s, options))
+        s.keep_trace = w.browser.trace == "on" or keep_trace(data)
+        return data
 
 
 def failed_read(exc: ConnectorError, surfaces: tuple[Surface, ...] = ALL_SURFACES) -> PortalData:
@@ -176,7 +164,9 @@ def failed_read(exc: ConnectorError, surfaces: tuple[Surface, ...] = ALL_SURFACE
                    finished_at=now)
         for s in surfaces
     )
-    return PortalData(collections=collections, failure=exc)
+    from flows.collect import PortalRead
+
+    return PortalData(PortalRead(collections=collections), failure=exc)
 
 
 def error_kind(exc: ConnectorError) -> CollectionErrorKind:

@@ -16,6 +16,7 @@ from connector.bundle import (
     Bundle,
     create_bundle,
     new_run_id,
+    settle_trace,
     tool_version,
     write_run_meta,
     write_snapshot,
@@ -27,7 +28,7 @@ from connector.commands.portal import read_portal, require_url
 from connector.commands.progress import Steps
 from connector.errors import ConfigError
 from connector.lock import tenant_lock
-from connector.models import Report, RunInfo, RunType, Snapshot, utc_now
+from connector.models import IdentitySource, Report, RunInfo, RunType, Snapshot, utc_now
 
 DEBUG_SLOW_MO_MS = 250
 
@@ -49,7 +50,7 @@ def run_debug(w: Wiring, *, headless: bool, out: TextIO | None = None) -> int:
                           remedy="Run 'tessian-connector debug --headless' (the trace is still "
                           "recorded), or under a display, e.g. 'xvfb-run tessian-connector debug'.")
     slow = w.browser.slow_mo_ms or (0 if headless else DEBUG_SLOW_MO_MS)
-    w = w.with_browser(headed=not headless, slow_mo_ms=slow, trace=True, pause_on_failure=True)
+    w = w.with_browser(headed=not headless, slow_mo_ms=slow, trace="on", pause_on_failure=True)
     return run_verify(w, run_type="debug", command="debug", out=out)
 
 
@@ -71,22 +72,27 @@ def run_verify(w: Wiring, *, run_type: RunType, command: str, out: TextIO | None
         except BaseException as exc:
             _record_failure(bundle, run, command, exc)
             raise
+        settle_trace(bundle, w.browser.trace, report.verdict)
         history.record(report)
         code = exit_code_for_verdict(report.verdict)
         write_run_meta(bundle, report.run, report=report, exit_code=code, command=command,
-                       extra={"read_mode": w.portal.mode})
-    print_outcome(bundle, report, out, traced=w.browser.trace)
+                       extra={"read_mode": w.portal.mode, "trace": bundle.trace_path.exists()})
+    print_outcome(bundle, report, out, traced=w.browser.trace != "off")
     return code
 
 
 def _collect_and_evaluate(
-    w: Wiring, run: RunInfo, bundle: Bundle, steps: Steps, identities: object, context: object
+    w: Wiring, run: RunInfo, bundle: Bundle, steps: Steps, identities: IdentitySource,
+    context: object,
 ) -> Report:
     from connector.reconcile import evaluate
     from connector.report import render_bundle
 
     with steps.step("Signing in and reading the portal"):
-        data = read_portal(w, bundle.evidence, bundle.trace_path if w.browser.trace else None)
+        # A trace is worth keeping when something could not be read (the run will be
+        # inconclusive); a clean read discards it and keeps the saved session.
+        data = read_portal(w, bundle.evidence, bundle.trace_path,
+                           keep_trace=lambda d: not (d.complete and identities.complete))
     snapshot = Snapshot.model_validate({
         "run": replace_run(run, finished_at=utc_now()), **data.snapshot_fields(),
         "identity_source": identities, "history": context,

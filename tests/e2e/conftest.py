@@ -1,8 +1,8 @@
 """End-to-end helpers: run `tessian-connector` in-process (or as a subprocess) against the fixtures.
 
 Every test runs in its own working folder with the connector's environment variables cleared, so
-nothing leaks from the developer's shell or from another test. The demo identity export and a
-config file carrying the demo policy are made once per session.
+nothing leaks from the developer's shell or from another test. The demo identity export is made
+once per session; the demo policy (fixtures/demo/policy.toml) is the settings file.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,21 +82,9 @@ def demo_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A settings TOML carrying the demo policy (its exceptions moved to an exceptions file)."""
-    folder = tmp_path_factory.mktemp("config")
-    policy = tomllib.loads(DEMO_POLICY.read_text())
-    exceptions = folder / "exceptions.toml"
-    exceptions.write_text("".join(
-        "[[exceptions]]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in e.items()) + "\n"
-        for e in policy.pop("exceptions", [])))
-    lines = [f"exceptions_file = {json.dumps(str(exceptions))}"]
-    domain_map = policy.pop("domain_map", {})
-    lines += [f"{k} = {json.dumps(v)}" for k, v in policy.items()]
-    lines += ["[domain_map]", *(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in domain_map.items())]
-    config = folder / "connector.toml"
-    config.write_text("\n".join(lines) + "\n")
-    return config
+def demo_config() -> Path:
+    """The demo policy itself, used as the settings file (its inline [[exceptions]] included)."""
+    return DEMO_POLICY
 
 
 @dataclass(frozen=True)

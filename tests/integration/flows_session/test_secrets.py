@@ -123,3 +123,22 @@ def test_portal_session_launches_its_own_chromium(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("signed-in 1 ") and "/0/dashboard" in done.stdout
+
+
+def test_discarded_trace_leaves_no_file_and_keeps_the_session(
+    open_session: Any, creds: Any, tenant_portal: Any, tmp_path: Path
+) -> None:
+    """A traced session whose caller sets keep_trace=False (tracing "on-failure", nothing failed)
+    writes no trace or part, is not signed out, and keeps its saved session for the next run."""
+    trace = tmp_path / "evidence" / "trace.zip"
+    options = BrowserOptions(timeout_ms=10_000, trace_path=trace)
+    with open_session(creds("password"), options=options, evidence_dir=tmp_path / "evidence") as s:
+        s.goto("/0/admin/portal-users")
+        tenant_portal.control.expire_sessions()
+        s.goto("/0/admin/groups")  # a re-sign-in: a part is saved, and must go too
+        assert s.re_sign_ins == 1
+        s.keep_trace = False
+        state_file = s.state_file
+    assert list(trace.parent.glob("trace*.zip")) == []
+    assert not any(r["path"] == "/login/sign-out" for r in tenant_portal.control.requests())
+    assert state_file.exists()
