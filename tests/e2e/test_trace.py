@@ -90,3 +90,20 @@ def test_tracing_off_records_nothing_even_when_inconclusive(
     result = _verify(cli, demo_args)
     assert result.code == 3, result.err[-1500:]
     assert _traces(result.bundle()) == []
+
+
+def test_check_keeps_a_trace_only_when_it_cannot_judge(
+    cli: Any, demo_args: Any, portal: Any
+) -> None:
+    """`check` traces on failure too: a conclusive spot check leaves no trace; one whose search
+    page has no table (inconclusive, exit 3) leaves trace.zip."""
+    args = (*demo_args.global_args, "check", "nobody.here@acme.example", "--expect", "absent",
+            *demo_args.portal)
+    clean = cli(*args)
+    assert clean.code == 0, clean.err[-1500:]
+    assert _traces(clean.bundle()) == []
+    portal.control.faults(layout="table_missing")
+    broken = cli(*args)
+    assert broken.code == 3, broken.out + broken.err[-1500:]
+    assert _traces(broken.bundle()) == ["trace.zip"]
+    assert "playwright show-trace" in broken.out
