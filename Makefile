@@ -21,6 +21,7 @@ demo: setup
 	$(BIN)/tessian-connector demo
 
 test: setup
+	@scripts/ensure-display.sh
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 

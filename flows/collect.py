@@ -93,12 +93,21 @@ def collect(session: SessionLike, options: ReadOptions) -> PortalRead:
             values[_FIELDS[surface]] = value
             collections.append(_with_violations(collection, blocked[seen:]))
             seen = len(blocked)
+            if not collections[-1].complete:
+                _pause_for_inspection(session)
         if options.mode == "cross-check" and api and "user_monitoring" in options.surfaces:
             collections = _cross_check(api, values, collections, options)
     finally:
         if api:
             api.close()
     return PortalRead(collections=tuple(collections), **_tuples(values))
+
+
+def _pause_for_inspection(session: SessionLike) -> None:
+    """Headed debugging: stop at the page whose read failed (readers record, they do not raise)."""
+    pause = getattr(session, "pause_on_failure", None)  # test doubles need not have it
+    if callable(pause):
+        pause()
 
 
 def collect_api(base_url: str, api_token: str, options: ReadOptions) -> PortalRead:

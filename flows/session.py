@@ -72,6 +72,11 @@ class PortalSession:
         """Requests the read-only guard blocked (each one is a bug to report)."""
         return self.guard.violations
 
+    def pause_on_failure(self) -> None:
+        """In a headed debugging session, stop in the Playwright inspector at the current page."""
+        if self.options.pause_on_failure and not self.options.headless:
+            self.page.pause()
+
     def violation_errors(self) -> tuple[CollectionError, ...]:
         """The guard's records as collection errors (a blocked write makes a read untrustworthy)."""
         return tuple(
@@ -276,8 +281,7 @@ def portal_session(
             try:
                 yield session
             except BaseException:
-                if options.pause_on_failure and not options.headless:
-                    session.page.pause()  # headed debugging: inspect the page before it closes
+                session.pause_on_failure()  # headed debugging: inspect the page before it closes
                 raise
             finally:
                 _finish(session)
