@@ -3,6 +3,10 @@
 It gives evaluation its memory (`context`): earlier runs for the trend, the baseline counts for
 the shrink guard (from the last run that reached a verdict, i.e. read everything completely), and
 since when each open finding has been open. Only stdlib sqlite3; one connection per call.
+
+Storage stays bounded for an hourly run over years: a run keeps its counts (all the trend needs)
+and only its findings that are not `in_sync` (all `open_since` and `open_findings` read), stored
+without default values; `prune` drops runs older than a horizon but never the baseline run.
 """
 
 from __future__ import annotations
@@ -82,7 +86,25 @@ class History:
                 json.dumps(surface_counts(report), sort_keys=True)))
             db.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?)", [
                 (run.run_id, f.key, f.outcome.value, _iso(f.open_since) if f.open_since else None,
-                 f.model_dump_json()) for f in report.findings])
+                 f.model_dump_json(exclude_defaults=True))
+                for f in report.findings if f.outcome != Outcome.IN_SYNC])
+
+    def prune(self, tenant: str, older_than: datetime) -> int:
+        """Delete the tenant's runs finished before `older_than`, except the baseline run.
+
+        The last conclusive run survives whatever its age: the shrink guard compares with it, and
+        open findings date from it. Returns how many runs were deleted (their findings go too).
+        """
+        baseline = self.baseline(tenant)
+        keep = baseline.run_id if baseline else ""
+        with self._connect() as db:
+            gone = db.execute("DELETE FROM runs WHERE tenant = ? AND finished_at < ? "
+                              "AND run_id != ?", (tenant, _iso(older_than), keep)).rowcount
+            # in_sync rows written by earlier versions of `record`: nothing reads them.
+            db.execute("DELETE FROM findings WHERE outcome = ? AND run_id IN "
+                       "(SELECT run_id FROM runs WHERE tenant = ?)",
+                       (Outcome.IN_SYNC.value, tenant))
+        return gone
 
     def runs(self, tenant: str, limit: int = 20) -> list[RunSummary]:
         """The tenant's latest runs, newest first."""
@@ -91,18 +113,26 @@ class History:
                 "SELECT run_id, finished_at, verdict, counts, surface_counts FROM runs "
                 "WHERE tenant = ? ORDER BY finished_at DESC, run_id DESC LIMIT ?",
                 (tenant, limit)).fetchall()
-        return [RunSummary(run_id=r[0], finished_at=datetime.fromisoformat(r[1]), verdict=r[2],
-                           counts=json.loads(r[3]), surface_counts=json.loads(r[4])) for r in rows]
+        return [_summary(r) for r in rows]
 
     def context(self, tenant: str) -> HistoryContext:
         """What the next evaluation needs to know about the tenant's past."""
         previous = self.runs(tenant, TREND_RUNS)
-        baseline = next((r for r in previous if r.verdict in CONCLUSIVE), None)
+        baseline = self.baseline(tenant)
         return HistoryContext(
             previous_runs=tuple(reversed(previous)),
             baseline_counts=dict(baseline.surface_counts) if baseline else {},
             open_since=self._open_since(baseline.run_id) if baseline else {},
         )
+
+    def baseline(self, tenant: str) -> RunSummary | None:
+        """The tenant's last conclusive run, however many inconclusive runs came after it."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT run_id, finished_at, verdict, counts, surface_counts FROM runs "
+                "WHERE tenant = ? AND verdict IN (?, ?) ORDER BY finished_at DESC, run_id DESC "
+                "LIMIT 1", (tenant, *CONCLUSIVE)).fetchone()
+        return _summary(row) if row else None
 
     def _open_since(self, run_id: str) -> dict[str, datetime]:
         """Open findings of a run: since when each has been open, continuously."""
@@ -114,7 +144,7 @@ class History:
 
     def open_findings(self, tenant: str) -> list[tuple[Finding, datetime]]:
         """Findings open in the tenant's last conclusive run, with since when (oldest first)."""
-        latest = next((r for r in self.runs(tenant, TREND_RUNS) if r.verdict in CONCLUSIVE), None)
+        latest = self.baseline(tenant)
         if latest is None:
             return []
         with self._connect() as db:
@@ -123,6 +153,12 @@ class History:
         found = [Finding.model_validate_json(r[0]) for r in rows]
         pairs = [(f, f.open_since or latest.finished_at) for f in found]
         return sorted(pairs, key=lambda p: (p[1], p[0].key))
+
+
+def _summary(row: tuple[str, str, str, str, str]) -> RunSummary:
+    """A `runs` row (run_id, finished_at, verdict, counts, surface_counts) as a RunSummary."""
+    return RunSummary(run_id=row[0], finished_at=datetime.fromisoformat(row[1]), verdict=row[2],
+                      counts=json.loads(row[3]), surface_counts=json.loads(row[4]))
 
 
 def surface_counts(report: Report) -> dict[str, int]:
