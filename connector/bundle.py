@@ -4,6 +4,10 @@ The bundle folder is created 0700 (evidence screenshots show personal data); `ru
 run metadata (tool version, run id, UTC times, tenant host, run type, sources and read modes, the
 verdict and the exit code) next to what the renderers write. `trace.zip` stays when asked for
 (tracing "on") or on failure (tracing "on-failure", the default: an inconclusive run).
+
+`prune_bundles` applies retention to a tenant's folder: it deletes only folders named like a
+bundle (`<YYYYmmddTHHMMSSZ>-<12 hex digits>`), dated by their name, never the newest
+`KEEP_NEWEST`, and keeps bundles of runs that did not succeed at least `FAILED_MIN_KEEP`.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import re
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 
@@ -25,6 +29,10 @@ REPORT = "report.json"
 RUN_META = "run.json"
 EVIDENCE = "evidence"
 TRACE = "trace.zip"
+BUNDLE_NAME = re.compile(r"^(\d{8}T\d{6}Z)-[0-9a-f]{12}$")
+KEEP_NEWEST = 10  # always kept, however old: the last runs are what an operator looks at
+FAILED_MIN_KEEP = timedelta(days=30)  # inconclusive or crashed runs: kept for the post-mortem
+SUCCEEDED = ("verified", "drift")  # a verdict was reached: nothing left to investigate
 
 
 def tool_version() -> str:
@@ -171,3 +179,37 @@ def copy_evidence(source_root: Path, bundle: Bundle) -> None:
     src = source_root / EVIDENCE
     if src.is_dir() and src.resolve() != bundle.evidence.resolve():
         shutil.copytree(src, bundle.evidence, dirs_exist_ok=True)
+
+
+def prune_bundles(tenant_dir: Path, keep: timedelta, now: datetime,
+                  current: Path | None = None) -> list[Path]:
+    """Delete the tenant's bundle folders past retention; returns the folders deleted."""
+    if not tenant_dir.is_dir():
+        return []
+    bundles = sorted((p for p in tenant_dir.iterdir() if _is_bundle(p)), reverse=True)
+    doomed = [p for p in bundles[KEEP_NEWEST:]
+              if p != current and now - _bundle_time(p) > _retention(p, keep)]
+    for path in doomed:
+        shutil.rmtree(path)
+    return doomed
+
+
+def _is_bundle(path: Path) -> bool:
+    """A real folder (not a link) named like a bundle; anything else is not ours to delete."""
+    return bool(BUNDLE_NAME.match(path.name)) and path.is_dir() and not path.is_symlink()
+
+
+def _bundle_time(path: Path) -> datetime:
+    """When the run started, from the folder's name (file times change on copies and backups)."""
+    stamp = BUNDLE_NAME.match(path.name)
+    assert stamp is not None  # only called on paths _is_bundle accepted
+    return datetime.strptime(stamp.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+def _retention(path: Path, keep: timedelta) -> timedelta:
+    """`keep` for a run that reached a verdict; at least FAILED_MIN_KEEP for any other bundle."""
+    try:
+        verdict = json.loads((path / RUN_META).read_text(encoding="utf-8")).get("verdict")
+    except (OSError, ValueError, AttributeError):
+        verdict = None  # no readable run.json: a crash, a doctor run, or an unknown run
+    return keep if verdict in SUCCEEDED else max(keep, FAILED_MIN_KEEP)

@@ -2,7 +2,8 @@
 
 Environment variables are `TESSIAN_<SETTING>` (e.g. `TESSIAN_PORTAL_PASSWORD`,
 `TESSIAN_GRACE_PERIOD`); Okta and Entra settings also answer to `OKTA_<X>` / `ENTRA_<X>`
-(e.g. `OKTA_API_TOKEN`, `ENTRA_CLIENT_SECRET`). The TOML file holds shared settings at the top
+(e.g. `OKTA_API_TOKEN`, `ENTRA_CLIENT_SECRET`); retention: `TESSIAN_HISTORY_KEEP_DAYS`,
+`TESSIAN_REPORTS_KEEP_DAYS` (connector.commands.retention). The TOML file holds shared settings at the top
 and one `[tenants.NAME]` table per tenant (see `connector.config_file`). Every secret is a
 `SecretStr`. A bad setting raises one `ConfigError` naming it; nothing here runs at import time.
 """
@@ -95,6 +96,8 @@ class Settings(BaseSettings):
     # paths
     state_dir: Path = Path(".state")
     reports_dir: Path = Path("reports")
+    history_keep_days: int = Field(default=400, ge=0)  # 0: keep every run (see retention docs)
+    reports_keep_days: int = Field(default=30, ge=0)  # inconclusive bundles: at least 30
     # identity source
     idp: Literal["okta", "entra", "file"] | None = None
     idp_file: Path | None = None

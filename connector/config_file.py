@@ -5,6 +5,10 @@ default_tenant = "acme"          # optional; needed only when several tenants ar
 grace_period = "24h"             # shared by every tenant (any setting name works here)
 [policy]                         # sections group settings: policy, paths (no prefix),
 fail_level = "medium"            # portal, browser, okta, entra, idp (prefix: portal_email, ...)
+[paths]                          # retention, applied after each verify (0 keeps everything):
+history_keep_days = 400          # runs in the history store (the baseline run always stays)
+reports_keep_days = 30           # report bundles (the newest 10 always stay; bundles of
+                                 # inconclusive runs stay at least 30 days)
 [tenants.acme]
 portal_url = "https://acme.tessian-platform.com"
 [tenants.acme.portal]

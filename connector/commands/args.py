@@ -213,6 +213,9 @@ def _add_offline_commands(subs: Any) -> None:
                         "(so `collect` + `expected` + `report` is `verify` in three steps)")
     history = _command(subs, "history", "past runs, open findings and their age", ())
     history.add_argument("--limit", type=int, default=20, help="how many runs to list")
+    history.add_argument("--prune", action="store_true",
+                         help="apply retention now (history_keep_days, reports_keep_days; verify "
+                         "does this after every run) and say what was deleted")
     demo = _command(subs, "demo", "run verify against the bundled fixture portal (no account)",
                     (), "Starts the fixture portal (and a fake Okta/Graph for --idp okta|entra),\n"
                     "writes the demo identity export and runs verify. Exits 1: the demo has drift.")

@@ -46,7 +46,9 @@ class BrowserWiring:
     slow_mo_ms: int = 0
     executable: str | None = None
     channel: str | None = None
-    trace: TraceMode = "off"  # on-failure: recorded, kept only when the run is inconclusive
+    # Settings.browser_trace's default, so that every command (demo included) traces alike:
+    # recorded, and kept only when the run is inconclusive.
+    trace: TraceMode = "on-failure"
     timeout_ms: int = 15_000
     pause_on_failure: bool = False
 
@@ -74,6 +76,8 @@ class Wiring:
     reports_dir: Path
     verbose: bool = False
     redactor: Redactor = field(default_factory=Redactor)
+    history_keep_days: int = 400  # 0 keeps everything (connector.commands.retention)
+    reports_keep_days: int = 30
 
     @property
     def history_path(self) -> Path:
@@ -88,7 +92,7 @@ class Wiring:
 # argparse dest names that are not settings (commands' own arguments).
 _NOT_SETTINGS = frozenset({
     "command", "config", "tenant", "env_file", "verbose", "json_logs", "out", "source", "emails",
-    "expect", "limit", "headless", "identities",
+    "expect", "limit", "headless", "identities", "prune",
 })
 
 

@@ -13,8 +13,23 @@ from connector.models import utc_now
 
 
 def execute(args: argparse.Namespace) -> int:
-    """Print the runs and open findings of the configured tenant."""
-    return show_history(prepare(args), limit=args.limit)
+    """Print the runs and open findings of the configured tenant (after pruning, with --prune)."""
+    w = prepare(args)
+    if getattr(args, "prune", False):
+        prune_now(w)
+    return show_history(w, limit=args.limit)
+
+
+def prune_now(w: Wiring, out: TextIO | None = None) -> None:
+    """Apply retention to the tenant under its lock, and say what went."""
+    from connector.commands.retention import apply_retention
+    from connector.history import History
+    from connector.lock import tenant_lock
+
+    with tenant_lock(w.state_dir, w.tenant, run_id="prune"):
+        pruned = apply_retention(w, History(w.history_path))
+    print(f"pruned: {pruned.runs} run(s) from history, {len(pruned.bundles)} bundle(s) from "
+          f"{w.reports_dir}", file=out or sys.stdout)
 
 
 def show_history(w: Wiring, *, limit: int, out: TextIO | None = None) -> int:

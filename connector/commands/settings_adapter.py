@@ -70,7 +70,8 @@ def wiring_from(s: Any) -> Wiring:
         timeout_ms=s.browser_timeout_ms, pause_on_failure=s.browser_pause_on_failure,
     )
     return Wiring(tenant=s.tenant, portal=portal, browser=browser, idp=_idp(s), policy=s.policy(),
-                  state_dir=Path(s.state_dir), reports_dir=Path(s.reports_dir))
+                  state_dir=Path(s.state_dir), reports_dir=Path(s.reports_dir),
+                  history_keep_days=s.history_keep_days, reports_keep_days=s.reports_keep_days)
 
 
 def _idp(s: Any) -> IdpWiring:

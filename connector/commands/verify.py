@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
 from connector.bundle import (
@@ -29,6 +29,9 @@ from connector.commands.progress import Steps
 from connector.errors import ConfigError
 from connector.lock import tenant_lock
 from connector.models import IdentitySource, Report, RunInfo, RunType, Snapshot, utc_now
+
+if TYPE_CHECKING:
+    from connector.history import History
 
 DEBUG_SLOW_MO_MS = 250
 
@@ -77,6 +80,7 @@ def run_verify(w: Wiring, *, run_type: RunType, command: str, out: TextIO | None
         code = exit_code_for_verdict(report.verdict)
         write_run_meta(bundle, report.run, report=report, exit_code=code, command=command,
                        extra={"read_mode": w.portal.mode, "trace": bundle.trace_path.exists()})
+        _retain(w, history, bundle)
     print_outcome(bundle, report, out, traced=w.browser.trace != "off")
     return code
 
@@ -109,11 +113,18 @@ def replace_run(run: RunInfo, **changes: object) -> RunInfo:
     return RunInfo.model_validate({**run.model_dump(), **changes})
 
 
-def _history(w: Wiring) -> object:
+def _history(w: Wiring) -> History:
     from connector.history import History
 
     w.state_dir.mkdir(parents=True, exist_ok=True)
     return History(w.history_path)
+
+
+def _retain(w: Wiring, history: History, bundle: Bundle) -> None:
+    """Retention after the run is recorded: old history rows and bundles go (never this one)."""
+    from connector.commands.retention import apply_retention
+
+    apply_retention(w, history, current=bundle.root)
 
 
 def _record_failure(bundle: Bundle, run: RunInfo, command: str, exc: BaseException) -> None:
