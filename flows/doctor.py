@@ -2,7 +2,9 @@
 
 Each page gets a `PageCheck`: ok, or the locator (override key) that no longer matches, with a
 screenshot (data rows and banner masked) and the page's ARIA snapshot saved as evidence, so an
-operator can re-point a locator with an override without reading code.
+operator can re-point a locator with an override without reading code. A page during whose
+visit the read-only guard blocked a write fails too, naming the write (writes blocked before the
+first page count against the first page, so none slips through unreported).
 """
 
 from __future__ import annotations
@@ -45,12 +47,27 @@ def doctor(
 ) -> list[PageCheck]:
     """Check every page (default: all pages of portal-model.md) and return one check per page."""
     private_dir(evidence_dir)
-    checks = []
+    checks, seen = [], 0
     for factory in pages or DEFAULT_PAGES:
         page = factory(session)
         page.timeout_ms = session.options.timeout_ms
-        checks.append(check_page(session, page, evidence_dir))
+        check = check_page(session, page, evidence_dir)
+        blocked = [e.message for e in session.violation_errors()]
+        checks.append(_with_blocked(session, check, blocked[seen:], evidence_dir))
+        seen = len(blocked)
     return checks
+
+
+def _with_blocked(
+    session: PortalSession, check: PageCheck, blocked: Sequence[str], evidence_dir: Path
+) -> PageCheck:
+    """A page that tried to write is not healthy, whatever its fingerprint says."""
+    if not blocked:
+        return check
+    why = "; ".join(dict.fromkeys(blocked))
+    if not check.ok:
+        return check.model_copy(update={"message": f"{check.message}; {why}"})
+    return _failed(session.page, check.page, check.url, evidence_dir, None, why)
 
 
 def check_page(session: PortalSession, page: BasePage, evidence_dir: Path) -> PageCheck:

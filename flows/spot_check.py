@@ -3,7 +3,8 @@
 Each address is typed into each page's search box, as an admin would. The answer is the row
 found, or proof of absence: a complete read of the search's results (the "No results" empty state
 when nothing matched) without that address. A search that never settled, or a read that could
-not be proven complete, gives `conclusive=False`. Evidence is an element screenshot of the page's
+not be proven complete, gives `conclusive=False`; so does every search of a session in which the
+read-only guard blocked a write (a page that tries to write is not one to believe). Evidence is an element screenshot of the page's
 main region with every other data row and the banner masked (they hold other people's PII).
 """
 
@@ -47,7 +48,22 @@ def spot_check(
             PortalUsersPage(session, timeout_ms=timeout),
         ):
             results.append(_check(session, page, email, evidence_dir))
-    return results
+    return distrust_if_blocked(results, [e.message for e in session.violation_errors()])
+
+
+def distrust_if_blocked(
+    results: list[SpotCheckResult], blocked: Sequence[str]
+) -> list[SpotCheckResult]:
+    """Every result turns inconclusive, naming the blocked writes, when the guard blocked any."""
+    if not blocked:
+        return results
+    why = "; ".join(dict.fromkeys(blocked))  # the same post on every page load: name it once
+    log.warning("spot check not conclusive: %s", why)
+    return [
+        r.model_copy(update={"conclusive": False, "message": f"not conclusive: {why} "
+                             f"(the search said: {r.message})"})
+        for r in results
+    ]
 
 
 def _address(record: MonitoredUser | PortalUser) -> str:

@@ -30,7 +30,9 @@ from connector.commands.spot_rules import Expectation, expectation_for, judge, v
 from connector.errors import PortalError, SignInError
 from connector.lock import tenant_lock
 from connector.models import (
+    CollectionError,
     Finding,
+    InconclusiveReason,
     IdentitySource,
     ReasonDetail,
     Report,
@@ -79,10 +81,18 @@ def _search(
             results = spot_check(s, emails, bundle.evidence)
             # "on-failure": a trace only for a search that could not be judged
             s.keep_trace = w.browser.trace == "on" or not all(r.conclusive for r in results)
+            blocked = _blocked_writes(s.violation_errors())
     except (SignInError, PortalError) as exc:
         reason = ERROR_REASON[error_kind(exc)]
         return [], [ReasonDetail(reason=reason, message=f"{exc.message} ({exc.remedy})")]
-    return _relative_evidence(results, bundle), []
+    return _relative_evidence(results, bundle), blocked
+
+
+def _blocked_writes(errors: Sequence[CollectionError]) -> list[ReasonDetail]:
+    """One read_only_violation reason per distinct write the guard blocked during the check."""
+    messages = dict.fromkeys(e.message for e in errors)
+    return [ReasonDetail(reason=InconclusiveReason.READ_ONLY_VIOLATION, message=m)
+            for m in messages]
 
 
 def _relative_evidence(results: list[SpotCheckResult], bundle: Bundle) -> list[SpotCheckResult]:
