@@ -25,10 +25,12 @@ def test_second_run_for_same_tenant_is_refused(tmp_path: Path) -> None:
 
 def test_other_tenants_and_later_runs_are_not_blocked(tmp_path: Path) -> None:
     """Locks are per tenant and released at the end of the block."""
+    entered: list[str] = []
     with tenant_lock(tmp_path, "acme"), tenant_lock(tmp_path, "globex"):
-        pass
+        entered.append("acme and globex together")
     with tenant_lock(tmp_path, "acme"):
-        pass
+        entered.append("acme again")
+    assert entered == ["acme and globex together", "acme again"]
 
 
 def test_bundle_layout_and_permissions(tmp_path: Path) -> None:
