@@ -26,7 +26,15 @@ from connector.cli import exit_code_for_verdict
 from connector.commands.context import Wiring, prepare
 from connector.commands.identities import read_identities
 from connector.commands.portal import error_kind, require_url, session
-from connector.commands.spot_rules import Expectation, expectation_for, judge, verdict_of
+from connector.commands.spot_rules import (
+    Expectation,
+    addresses_for,
+    expectation_for,
+    find_identity,
+    judge,
+    merge_results,
+    verdict_of,
+)
 from connector.errors import PortalError, SignInError
 from connector.lock import tenant_lock
 from connector.models import (
@@ -56,9 +64,13 @@ def run_check(w: Wiring, emails: Sequence[str], expect: str | None,
     run = RunInfo(run_id=new_run_id(), tool_version=tool_version(), tenant=w.tenant,
                   portal_host=urlsplit(url).netloc, run_type="spot_check", started_at=utc_now())
     expectations = {e: expectation_for(e, expect, source) for e in emails}
+    addresses = {e: addresses_for(e, find_identity(e, source), w.policy.domain_map)
+                 for e in emails}
     with tenant_lock(w.state_dir, w.tenant, run_id=run.run_id):
         bundle = create_bundle(w.reports_dir, w.tenant, run.started_at, run.run_id)
-        results, reasons = _search(w, list(emails), bundle)
+        searched, reasons = _search(w, list(dict.fromkeys(a for e in emails for a in addresses[e])),
+                                    bundle)
+        results = _per_person(addresses, searched)
         report = _report(w, run, results, reasons, expectations, source)
         from connector.report import render_bundle
 
@@ -86,6 +98,20 @@ def _search(
         reason = ERROR_REASON[error_kind(exc)]
         return [], [ReasonDetail(reason=reason, message=f"{exc.message} ({exc.remedy})")]
     return _relative_evidence(results, bundle), blocked
+
+
+def _per_person(addresses: dict[str, tuple[str, ...]],
+                searched: list[SpotCheckResult]) -> list[SpotCheckResult]:
+    """One result per asked address and surface, merged from the searches of all its addresses."""
+    by_search = {(r.email.casefold(), r.surface): r for r in searched}
+    merged = []
+    for email, names in addresses.items():
+        for surface in dict.fromkeys(r.surface for r in searched):
+            found = [by_search[k] for n in names if (k := (n.casefold(), surface)) in by_search]
+            merged.append(merge_results(email, found) if found else SpotCheckResult(
+                email=email, surface=surface, found=False, conclusive=False,
+                message="not searched"))
+    return merged
 
 
 def _blocked_writes(errors: Sequence[CollectionError]) -> list[ReasonDetail]:

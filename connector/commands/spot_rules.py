@@ -5,7 +5,7 @@ Pure functions (no I/O), so the rules are tested without a browser.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from connector.models import (
@@ -61,6 +61,56 @@ def find_identity(email: str, source: IdentitySource | None) -> Identity | None:
         if any(n.strip().casefold() == wanted for n in names):
             return identity
     return None
+
+
+def addresses_for(email: str, identity: Identity | None,
+                  domain_map: Mapping[str, str]) -> tuple[str, ...]:
+    """Every address the person may be listed under in the portal, the asked one first.
+
+    `verify` matches rows through aliases and the domain map (portal domain -> provider domain),
+    so a spot check that searched only the typed address could call a leaver "absent" while
+    their row sits under an alias: every one of these addresses is searched.
+    """
+    names = [email.strip(), *((identity.email, *identity.aliases) if identity else ())]
+    names += [_on_domain(n, portal) for n in list(names)
+              for portal, provider in domain_map.items() if _domain(n) == provider.casefold()]
+    unique: dict[str, str] = {}
+    for name in names:
+        unique.setdefault(name.casefold(), name)  # the first spelling wins
+    return tuple(unique.values())
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].casefold()
+
+
+def _on_domain(address: str, domain: str) -> str:
+    return f"{address.rpartition('@')[0]}@{domain}"
+
+
+def merge_results(email: str, results: Sequence[SpotCheckResult]) -> SpotCheckResult:
+    """One surface's result for a person from the searches of each of their addresses.
+
+    Found when any search found a row (a live portal account preferred); absent only when every
+    search was read completely; not conclusive when any was not.
+    """
+    found = sorted((r for r in results if r.found), key=lambda r: not _live(r))
+    unsure = [r for r in results if not r.conclusive]
+    searched = ", ".join(r.email for r in results)
+    if found:
+        message = f"found as {', '.join(r.email for r in found)} (searched {searched})"
+    elif unsure:
+        message = unsure[0].message
+    else:
+        message = f"absent: no row for {searched}"
+    base = found[0] if found else (unsure or list(results))[0]
+    return base.model_copy(update={
+        "email": email, "found": bool(found), "conclusive": not unsure and base.conclusive,
+        "evidence": tuple(p for r in results for p in r.evidence), "message": message})
+
+
+def _live(result: SpotCheckResult) -> bool:
+    return result.portal_user is None or result.portal_user.status in LIVE_ACCOUNT
 
 
 def _describe(identity: Identity) -> str:

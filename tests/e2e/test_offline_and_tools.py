@@ -112,6 +112,23 @@ def test_check_leaver_not_removed_exits_1(verified: dict[str, Any], cli: Any, h:
     assert shots and all((result.bundle() / p).is_file() for p in shots)
 
 
+@pytest.mark.parametrize("person, listed_as", [
+    ("robert.smith@acme.example", "bob.smith@acme.example"),  # monitored under an alias
+    ("jonas.weber@acme.example", "jonas.weber@acme-corp.example"),  # under the domain map
+])
+def test_check_finds_a_person_under_an_alias_or_mapped_domain(
+    verified: dict[str, Any], cli: Any, person: str, listed_as: str
+) -> None:
+    """A person listed in the portal only under an alias or a mapped domain is found there, as
+    verify matches them: protected people are in sync (exit 0), not reported missing."""
+    result = cli(*verified["base"][:4], "check", person, *verified["portal"], *verified["idp"],
+                 state=verified["work"] / "state")
+    assert result.code == 0, result.out + result.err[-1500:]
+    monitored = next(c for c in result.report()["spot_checks"]
+                     if c["surface"] == "user_monitoring")
+    assert monitored["found"] and monitored["monitored_user"]["address"] == listed_as
+
+
 def test_check_expect_absent_for_unknown_address_exits_0(verified: dict[str, Any], cli: Any) -> None:
     """An address nobody has, expected absent, is as expected: exit 0."""
     result = cli(*verified["base"][:4], "check", "nobody.here@acme.example", "--expect", "absent",

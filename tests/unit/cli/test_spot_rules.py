@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from connector.commands.spot_rules import expectation_for, judge, verdict_of
+from connector.commands.spot_rules import (
+    Expectation,
+    addresses_for,
+    expectation_for,
+    judge,
+    merge_results,
+    verdict_of,
+)
 from connector.models import Identity, IdentitySource, Outcome, PortalUser, SpotCheckResult
 
 SOURCE = IdentitySource(kind="file", location="x.csv", complete=True, identities=(
@@ -67,3 +74,42 @@ def test_inconclusive_result_makes_verdict_inconclusive() -> None:
     assert findings[0].outcome == Outcome.UNVERIFIED
     assert verdict_of(findings, [result], []) == "inconclusive"
     assert verdict_of([], [], []) == "inconclusive"
+
+
+def test_addresses_cover_aliases_and_domain_map_variants() -> None:
+    """A person is searched under the asked address, their provider email, aliases, and each
+    address moved to a portal domain the domain map sends to the provider's domain."""
+    person = Identity(id="3", email="robert.smith@acme.example", aliases=("Bob@acme.example",),
+                      active=False, protected=False, source="file")
+    found = addresses_for("ROBERT.SMITH@acme.example", person, {"acme-corp.example": "acme.example"})
+    assert found == ("ROBERT.SMITH@acme.example", "Bob@acme.example",
+                     "ROBERT.SMITH@acme-corp.example", "Bob@acme-corp.example")
+    assert addresses_for("x@other.example", None, {"acme-corp.example": "acme.example"}) == (
+        "x@other.example",)
+
+
+def test_merged_result_is_found_under_any_address() -> None:
+    """A row under an alias makes the person found (so a leaver there is not_removed)."""
+    merged = merge_results("robert@acme.example", [_um("robert@acme.example", False),
+                                                   _um("bob@acme.example", True)])
+    assert (merged.email, merged.found, merged.conclusive) == ("robert@acme.example", True, True)
+    exp = Expectation("robert@acme.example", monitored=False, portal_allowed=False, leaver=True)
+    assert judge(merged, exp)[0].outcome == Outcome.NOT_REMOVED
+
+
+def test_absence_needs_every_address_read_completely() -> None:
+    """Absent is conclusive only when every address's search was; one unsure search makes the
+    person unverified, never absent."""
+    assert merge_results("a@x.example", [_um("a@x.example", False),
+                                         _um("b@x.example", False)]).conclusive
+    unsure = merge_results("a@x.example", [_um("a@x.example", False),
+                                           _um("b@x.example", False, conclusive=False)])
+    assert (unsure.found, unsure.conclusive) == (False, False)
+
+
+def test_a_live_portal_account_wins_over_a_deactivated_one() -> None:
+    """When one address has a Deactivated account and another an Active one, the Active is judged."""
+    merged = merge_results("leaver@acme.example", [_pu("leaver@acme.example", "Deactivated"),
+                                                   _pu("old@acme.example", "Active")])
+    exp = expectation_for("leaver@acme.example", None, SOURCE)
+    assert judge(merged, exp)[0].outcome == Outcome.ACCESS_RETAINED
