@@ -28,13 +28,25 @@ from pydantic_settings import (
 )
 
 from connector.allowlist import checked_rules, inline_rules, read_exceptions, reject_duplicate_rules
+from connector.config_checks import (
+    CertificateFile,
+    Email,
+    Executable,
+    KeyFile,
+    PrivateKey,
+    TotpSeed,
+    WebUrl,
+    WritableDir,
+    domains,
+    parse_duration,
+    parse_mapping,
+)
 from connector.config_errors import Origins, describe_errors
 from connector.config_file import read_config_file
+from connector.config_sources import OwnKeysOnly, check_dotenv
 from connector.errors import ConfigError
 from connector.models import ExceptionRule, Policy, Severity
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhms])")
-_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -65,10 +77,10 @@ class Settings(BaseSettings):
 
     tenant: str = "default"
     # portal and credentials
-    portal_url: str | None = None
-    portal_email: str | None = None
+    portal_url: WebUrl = None
+    portal_email: Email = None
     portal_password: SecretStr | None = None
-    portal_totp_secret: SecretStr | None = None
+    portal_totp_secret: TotpSeed = None  # spaces, lower case, padding: normalised
     portal_sso: Literal["none", "okta", "entra"] = "none"
     portal_sso_username: str | None = None
     portal_sso_password: SecretStr | None = None
@@ -86,7 +98,7 @@ class Settings(BaseSettings):
     # browser
     browser_headless: bool = True
     browser_slow_mo_ms: int = Field(default=0, ge=0)
-    browser_executable: str | None = None
+    browser_executable: Executable = None
     browser_channel: str | None = None
     browser_timeout_ms: int = Field(default=15_000, gt=0)
     browser_trace: TraceMode = "on-failure"  # on-failure: kept only when a run is inconclusive
@@ -94,33 +106,33 @@ class Settings(BaseSettings):
     locator_overrides: StrMap = Field(default_factory=dict)
     run_timeout_s: int = Field(default=1800, gt=0)
     # paths
-    state_dir: Path = Path(".state")
-    reports_dir: Path = Path("reports")
+    state_dir: WritableDir = Path(".state")
+    reports_dir: WritableDir = Path("reports")
     history_keep_days: int = Field(default=400, ge=0)  # 0: keep every run (see retention docs)
     reports_keep_days: int = Field(default=30, ge=0)  # inconclusive bundles: at least 30
     # identity source
     idp: Literal["okta", "entra", "file"] | None = None
     idp_file: Path | None = None
-    okta_org_url: str | None = _alt("okta_org_url")
+    okta_org_url: WebUrl = _alt("okta_org_url")
     okta_app_id: str | None = _alt("okta_app_id")
     okta_portal_app_id: str | None = _alt("okta_portal_app_id")
     okta_group_id: str | None = _alt("okta_group_id")
     okta_portal_group_id: str | None = _alt("okta_portal_group_id")
     okta_api_token: SecretStr | None = _alt("okta_api_token")
     okta_client_id: str | None = _alt("okta_client_id")
-    okta_private_key: SecretStr | None = _alt("okta_private_key")
-    okta_private_key_file: Path | None = _alt("okta_private_key_file")
+    okta_private_key: PrivateKey = _alt("okta_private_key")
+    okta_private_key_file: KeyFile = _alt("okta_private_key_file")
     okta_scopes: CommaList = _alt(
         "okta_scopes", ("okta.users.read", "okta.apps.read", "okta.groups.read", "okta.logs.read"))
-    okta_logs_since_days: int | None = _alt("okta_logs_since_days", None, ge=1)
+    okta_logs_since_days: int | None = _alt("okta_logs_since_days", None, ge=1, le=180)
     entra_tenant_id: str | None = _alt("entra_tenant_id")
     entra_client_id: str | None = _alt("entra_client_id")
     entra_client_secret: SecretStr | None = _alt("entra_client_secret")
-    entra_certificate_path: Path | None = _alt("entra_certificate_path")
+    entra_certificate_path: CertificateFile = _alt("entra_certificate_path")
     entra_app_id: str | None = _alt("entra_app_id")
     entra_portal_app_id: str | None = _alt("entra_portal_app_id")
-    entra_graph_url: str | None = _alt("entra_graph_url")
-    entra_authority_url: str | None = _alt("entra_authority_url")
+    entra_graph_url: WebUrl = _alt("entra_graph_url")
+    entra_authority_url: WebUrl = _alt("entra_authority_url")
 
     @field_validator("tenant")
     @classmethod
@@ -151,7 +163,7 @@ class Settings(BaseSettings):
     @field_validator("in_scope_domains")
     @classmethod
     def _domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(d.strip().casefold().lstrip("@") for d in value)
+        return domains(value)
 
     @field_validator("domain_map", "locator_overrides", mode="before")
     @classmethod
@@ -176,7 +188,7 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """CLI (init) > environment > .env > TOML (a subclass made by load_settings) > defaults."""
         toml = InitSettingsSource(settings_cls, dict(cls.toml_values))
-        return (init_settings, env_settings, _OwnKeysOnly(settings_cls, dotenv_settings), toml)
+        return (init_settings, env_settings, OwnKeysOnly(settings_cls, dotenv_settings), toml)
 
     def policy(self) -> Policy:
         """The evaluation policy, with the exceptions file read and validated."""
@@ -220,47 +232,26 @@ def _shown(default: Any) -> str:
     return f"`{getattr(default, 'value', default)}`"
 
 
-def parse_duration(text: str) -> timedelta:
-    """'24h', '3d', '90m', '1d12h', '2w', '45s' (or ISO-8601 'PT24H', left to pydantic)."""
-    value = text.strip().casefold()
-    if value.startswith("p"):
-        return text.strip().upper()  # type: ignore[return-value] - pydantic reads ISO-8601
-    parts = _DURATION.findall(value)
-    if not parts or _DURATION.sub("", value).strip():
-        raise ValueError(f"cannot read {text!r} as a duration; use e.g. 24h, 3d, 90m or 1d12h")
-    return sum((timedelta(**{_UNITS[unit]: float(n)}) for n, unit in parts), timedelta(0))
-
-
-def parse_mapping(text: str) -> dict[str, str]:
-    """'a=b,c=d' (or a JSON object) as a dict, for environment variables and flags."""
-    import json
-
-    stripped = text.strip()
-    if stripped.startswith("{"):
-        return json.loads(stripped)  # type: ignore[no-any-return]
-    pairs = [p for p in re.split(r"[,\n]+", stripped) if p.strip()]
-    if not all("=" in p for p in pairs):
-        raise ValueError("use key=value pairs separated by commas, or a JSON object")
-    return {k.strip(): v.strip() for k, v in (p.split("=", 1) for p in pairs)}
-
-
 def load_settings(
     cli: Mapping[str, object],
     *,
     config_file: Path | None,
     env_file: Path | None,
     tenant: str | None,
+    flags: Mapping[str, str] | None = None,
 ) -> Settings:
     """Load one tenant's settings from every layer; any problem is one ConfigError.
 
     `cli` maps setting names to values given on the command line (None values are ignored, so
     argparse defaults of None let lower layers show through). `env_file` None reads no `.env`;
     a path that does not exist is ignored. `tenant` None falls back to TESSIAN_TENANT, then to
-    the file's `default_tenant`, then to its only tenant.
+    the file's `default_tenant`, then to its only tenant. `flags` maps settings to the flags
+    that set them, for error messages.
     """
     unknown = sorted(set(cli) - set(Settings.model_fields))
     if unknown:
         raise ConfigError(f"unknown setting '{unknown[0]}' given on the command line")
+    check_dotenv(env_file, set(Settings.model_fields))
     chosen = tenant or _text(cli.get("tenant")) or os.environ.get("TESSIAN_TENANT") or None
     name, file_values = read_config_file(config_file, chosen, set(Settings.model_fields))
     if config_file is not None and "exceptions" in file_values:
@@ -271,28 +262,13 @@ def load_settings(
     try:
         return loader(_env_file=env_file, **given)  # type: ignore[no-any-return]
     except ValidationError as exc:
-        origins = Origins(given, env_file, config_file, file_values)
+        # The tenant name came from --tenant, TESSIAN_TENANT or the file: say which.
+        shown = {k: v for k, v in given.items() if k != "tenant" or tenant or cli.get("tenant")}
+        named = {**file_values, "tenant": name} if config_file is not None else file_values
+        origins = Origins(shown, env_file, config_file, named, dict(flags or {}))
         raise ConfigError(describe_errors(exc, Settings, origins)) from None
     except SettingsError as exc:
         raise ConfigError(f"invalid setting: {exc}") from None
-
-
-class _OwnKeysOnly(PydanticBaseSettingsSource):
-    """A `.env` view ignoring other tools' variables but rejecting misspelt TESSIAN_ ones."""
-
-    def __init__(self, settings_cls: type[BaseSettings], inner: PydanticBaseSettingsSource) -> None:
-        super().__init__(settings_cls)
-        self.inner = inner
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        """Unused: values come from the wrapped source in `__call__`."""
-        return None, field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        known = {n.casefold() for n in self.settings_cls.model_fields}
-        known |= {f"tessian_{n}" for n in known}
-        return {k: v for k, v in self.inner().items()
-                if k.casefold() in known or k.casefold().startswith("tessian_")}
 
 
 def _text(value: object) -> str | None:

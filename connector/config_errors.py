@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+
+from connector.config_file import setting_line
+from connector.config_sources import dotenv_line
 
 
 @dataclass(frozen=True)
@@ -24,19 +27,25 @@ class Origins:
     env_file: Path | None
     config_file: Path | None
     file_values: Mapping[str, object]
+    flags: Mapping[str, str] = field(default_factory=dict)  # setting -> its command-line flag
 
-    def of(self, field: str) -> str:
-        """The layer that supplied `field` (the highest one that set it)."""
-        names = env_names(field)
-        if field in self.cli:
-            return "the command line"
+    def of(self, name: str) -> str:
+        """The layer that supplied setting `name` (the highest one that set it), with the flag,
+        variable or file line."""
+        names = env_names(name)
+        if name in self.cli:
+            flag = self.flags.get(name)
+            return f"the command line ({flag})" if flag else "the command line"
         found = next((n for n in names if n in {k.upper() for k in os.environ}), None)
         if found:
             return f"the environment ({found})"
-        if self.env_file is not None and _dotenv_sets(self.env_file, names):
-            return f"{self.env_file}"
-        if field in self.file_values:
-            return f"{self.config_file}"
+        line = self.env_file is not None and self.env_file.is_file() and \
+            dotenv_line(self.env_file, names)
+        if line:
+            return f"{self.env_file}:{line}"
+        if name in self.file_values and self.config_file is not None:
+            found_line = setting_line(self.config_file, name)
+            return f"{self.config_file}:{found_line}" if found_line else f"{self.config_file}"
         return "the defaults"
 
 
@@ -48,16 +57,6 @@ def env_names(field: str) -> list[str]:
     return names
 
 
-def _dotenv_sets(path: Path, names: list[str]) -> bool:
-    from dotenv import dotenv_values
-
-    try:
-        keys = {k.upper() for k in dotenv_values(path)}
-    except OSError:
-        return False
-    return any(n in keys for n in names)
-
-
 def describe_errors(exc: ValidationError, model: type[BaseModel], origins: Origins) -> str:
     """One readable clause per bad setting, joined into one message."""
     secrets = {n for n, f in model.model_fields.items() if "SecretStr" in str(f.annotation)}
@@ -67,15 +66,16 @@ def describe_errors(exc: ValidationError, model: type[BaseModel], origins: Origi
         if error["type"] == "extra_forbidden":
             parts.append(f"unknown setting '{name}' (check its spelling in the .env or TOML file)")
             continue
-        field = name.removeprefix("tessian_")
-        parts.append(f"setting '{field}' from {origins.of(field)} ({where_to_set(field)}): "
-                     f"{_message(error, show_value=field not in secrets)}")
+        setting = name.removeprefix("tessian_")
+        parts.append(f"setting '{setting}' from {origins.of(setting)} "
+                     f"({where_to_set(setting, origins.flags.get(setting))}): "
+                     f"{_message(error, show_value=setting not in secrets)}")
     return "; ".join(parts)
 
 
-def where_to_set(field: str) -> str:
-    """Where a setting can be given, for error messages."""
-    return f"flag, {' or '.join(env_names(field))}, or '{field}' in the TOML file"
+def where_to_set(setting: str, flag: str | None = None) -> str:
+    """Where a setting can be given (its flag when it has one), for error messages."""
+    return f"{flag or 'flag'}, {' or '.join(env_names(setting))}, or '{setting}' in the TOML file"
 
 
 def _message(error: Mapping[str, Any], *, show_value: bool) -> str:

@@ -59,9 +59,12 @@ def read_config_file(
 
 def _load(path: Path) -> tuple[str, dict[str, Any]]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the settings file: {exc}") from None
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is tolerated
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the settings file "
+                          "as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the settings file ({exc.strerror})") from None
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -124,10 +127,28 @@ def _resolve_paths(path: Path, values: dict[str, Any]) -> dict[str, Any]:
     return {k: resolve(k, v) for k, v in values.items()}
 
 
-def _error(path: Path, text: str, key: str, message: str) -> ConfigError:
+def _key_line(text: str, key: str) -> int | None:
+    """The line of `key = …` (or of a table header naming `key`) in a TOML text."""
     name = re.escape(key)
     pattern = rf'^[ \t]*(\[[^\]\n]*\b{name}\b[^\]\n]*\]|"?{name}"?\s*=)'
     found = re.search(pattern, text, re.MULTILINE)
-    line = text.count("\n", 0, found.start()) + 1 if found else None
+    return text.count("\n", 0, found.start()) + 1 if found else None
+
+
+def setting_line(path: Path, setting: str) -> int | None:
+    """Best effort: the line of the settings file that sets `setting` (as `portal_email = …`, or
+    `email = …` in its section); None when it cannot be told."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    keys = [setting] + [setting.removeprefix(p) for p in set(SECTIONS.values()) if p
+                        and setting.startswith(p)] + [k for k, v in RENAMED.items() if v == setting]
+    lines = [line for key in keys if (line := _key_line(text, key)) is not None]
+    return min(lines) if lines else None
+
+
+def _error(path: Path, text: str, key: str, message: str) -> ConfigError:
+    line = _key_line(text, key)
     where = f"{path}:{line}" if line else str(path)
     return ConfigError(f"{where}: '{key}': {message}")

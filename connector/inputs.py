@@ -35,11 +35,24 @@ def read_text(path: Path) -> str:
     """The file's text (UTF-8, BOM tolerated); unreadable or empty files are errors."""
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(str(path), f"cannot read the file: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputFileError(str(path), f"not UTF-8 text (byte {exc.start}); export or save it "
+                             "as UTF-8") from exc
+    except IsADirectoryError as exc:
+        raise InputFileError(str(path), "is a directory, not a file") from exc
+    except OSError as exc:
+        raise InputFileError(str(path), f"cannot read the file ({exc.strerror})") from exc
     if not text.strip():
         raise InputFileError(str(path), "the file is empty")
     return text
+
+
+def output_file(path: Path, flag: str) -> Path:
+    """A file to write (`--out`): refused before any work when it names a folder."""
+    if path.is_dir():
+        raise InputFileError(str(path), f"{flag} names a directory; give the file to write, e.g. "
+                             f"{path / 'snapshot.json'}")
+    return path
 
 
 def parse_bool(value: object, where: Where, field: str) -> bool:

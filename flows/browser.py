@@ -33,7 +33,7 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import Error as PlaywrightError
 
-from connector.errors import BrowserError
+from connector.errors import BrowserError, ConfigError
 from connector.models import utc_now
 
 log = logging.getLogger(__name__)
@@ -130,8 +130,25 @@ def launch(playwright: Playwright, options: BrowserOptions) -> Browser:
             args=launch_args(),
         )
     except PlaywrightError as exc:
-        what = options.channel or executable
-        raise BrowserError(f"Chromium ({what}) would not start: {exc.message}") from exc
+        raise _launch_error(exc, options, options.channel or executable) from exc
+
+
+# What Chromium (through Playwright) says when a headed browser finds no X server.
+_NO_DISPLAY_SIGNS = ("missing x server", "$display", "xserver", "cannot open display",
+                     "could not connect to display")
+
+
+def _launch_error(exc: PlaywrightError, options: BrowserOptions, what: str | None) -> Exception:
+    """One line instead of Playwright's multi-line launch log: a headed launch without a display
+    is a usage error (exit 2), anything else a BrowserError naming its first line."""
+    text = exc.message or ""
+    if not options.headless and any(sign in text.casefold() for sign in _NO_DISPLAY_SIGNS):
+        return ConfigError(
+            "no display: set DISPLAY or run under xvfb-run (Chromium could not open a window)",
+            remedy="Run under a display ('xvfb-run tessian-connector ...'), set DISPLAY to a "
+            "running X server, or leave out --headed (debug: add --headless).")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "no reason given")
+    return BrowserError(f"Chromium ({what}) would not start: {first}")
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,17 @@ class Parser(argparse.ArgumentParser):
 GroupAdder = Callable[[argparse.ArgumentParser, Any], None]
 
 
+def positive_int(text: str) -> int:
+    """A whole number of at least 1 (argparse names the flag when this refuses)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
 def _global_options(p: argparse.ArgumentParser, default: Any) -> None:
     g = p.add_argument_group("global options")
     g.add_argument("--config", metavar="FILE", default=default, help="TOML settings file")
@@ -65,7 +76,7 @@ def _portal_options(p: argparse.ArgumentParser, default: Any) -> None:
     g.add_argument("--sso-username", metavar="NAME", default=default,
                    help="SSO user name when it differs from --portal-email")
     g.add_argument("--sso-password", metavar="PASSWORD", default=default,
-                   help="SSO password (prefer TESSIAN_SSO_PASSWORD)")
+                   help="SSO password (prefer TESSIAN_PORTAL_SSO_PASSWORD)")
     g.add_argument("--api-token", metavar="TOKEN", default=default,
                    help="public API token for --mode api|cross-check (prefer TESSIAN_API_TOKEN)")
     g.add_argument("--mode", choices=MODES, default=default,
@@ -107,7 +118,7 @@ def _idp_options(p: argparse.ArgumentParser, default: Any) -> None:
     o.add_argument("--okta-client-id", metavar="ID", default=default,
                    help="OAuth service app (private_key_jwt) instead of an API token")
     o.add_argument("--okta-private-key-file", metavar="PEM", default=default,
-                   help="the service app's private key (or OKTA_PRIVATE_KEY)")
+                   help="the service app's private key, a PEM file (OKTA_PRIVATE_KEY_FILE)")
     e = p.add_argument_group("Entra ID (secret from ENTRA_CLIENT_SECRET, or a certificate)")
     e.add_argument("--entra-tenant-id", metavar="ID", default=default)
     e.add_argument("--entra-client-id", metavar="ID", default=default)
@@ -212,7 +223,7 @@ def _add_offline_commands(subs: Any) -> None:
                         help="identities.json from `expected`, used instead of the snapshot's "
                         "(so `collect` + `expected` + `report` is `verify` in three steps)")
     history = _command(subs, "history", "past runs, open findings and their age", ())
-    history.add_argument("--limit", type=int, default=20, help="how many runs to list")
+    history.add_argument("--limit", type=positive_int, default=20, help="how many runs to list")
     history.add_argument("--prune", action="store_true",
                          help="apply retention now (history_keep_days, reports_keep_days; verify "
                          "does this after every run) and say what was deleted")

@@ -16,6 +16,7 @@ from connector.cli import EXIT_INCONCLUSIVE, EXIT_VERIFIED
 from connector.commands.context import prepare
 from connector.commands.portal import read_portal, require_url
 from connector.commands.progress import Steps
+from connector.inputs import output_file
 from connector.lock import tenant_lock
 from connector.models import RunInfo, Snapshot, utc_now
 
@@ -24,7 +25,7 @@ def execute(args: argparse.Namespace) -> int:
     """Collect every surface and write the snapshot to --out."""
     w = prepare(args)
     url = require_url(w)
-    out = Path(args.out)
+    out = output_file(Path(args.out), "--out")
     started = utc_now()
     run_id = new_run_id()
     evidence = out.parent / "evidence"

@@ -123,7 +123,19 @@ def prepare(args: argparse.Namespace) -> Wiring:
     redactor.add([p.password, p.totp_secret, p.sso_password, p.api_token])
     redactor.add(v for v in (*wiring.idp.okta.values(), *wiring.idp.entra.values())
                  if isinstance(v, SecretStr))
+    _window_check(args, wiring)
     return wiring
+
+
+def _window_check(args: argparse.Namespace, w: Wiring) -> None:
+    """A headed run (--headed, TESSIAN_BROWSER_HEADLESS=false, debug) needs a display: refused
+    now, before anything is locked, launched or written."""
+    from connector.commands.display import OPENS_BROWSER, require_display
+
+    command = str(getattr(args, "command", ""))
+    debug_window = command == "debug" and not getattr(args, "headless", False)
+    if command in OPENS_BROWSER and (w.browser.headed or debug_window):
+        require_display(command if debug_window else f"{command} --headed")
 
 
 def _path(value: str | None) -> Path | None:

@@ -9,13 +9,14 @@ from pathlib import Path
 from connector.cli import EXIT_INCONCLUSIVE, EXIT_VERIFIED
 from connector.commands.context import prepare
 from connector.commands.identities import read_identities
+from connector.inputs import output_file
 
 
 def execute(args: argparse.Namespace) -> int:
     """Write the expected state; exit 3 when the provider could not be read completely."""
     w = prepare(args)
+    out = output_file(Path(args.out), "--out")
     source = read_identities(w)
-    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(source.model_dump_json(indent=2) + "\n", encoding="utf-8")
     print(out)

@@ -73,6 +73,20 @@ def require_url(w: Wiring) -> str:
     return w.portal.url.rstrip("/")
 
 
+def require_read_settings(w: Wiring) -> None:
+    """Refuse, before anything is locked or written, a read that could only fail for want of a
+    setting: the URL, the sign-in credentials, the API token of --mode api, a display."""
+    require_url(w)
+    credentials(w)
+    if w.portal.mode != "dom" and w.portal.api_token is None:
+        raise ConfigError(f"--mode {w.portal.mode} needs an API token: set TESSIAN_API_TOKEN "
+                          "or --api-token")
+    if w.browser.headed:
+        from connector.commands.display import require_display
+
+        require_display("a headed run")
+
+
 def credentials(w: Wiring) -> Any:
     """flows' Credentials from the settings (the only place secrets are unwrapped)."""
     from flows.sign_in import Credentials
@@ -144,9 +158,7 @@ def _read(w: Wiring, evidence_dir: Path, trace_path: Path | None,
     # `api` reads those through the API and the rest through the pages.
     from flows.collect import collect
 
-    if w.portal.mode != "dom" and w.portal.api_token is None:
-        raise ConfigError(f"--mode {w.portal.mode} needs an API token: set TESSIAN_API_TOKEN "
-                          "or --api-token")
+    require_read_settings(w)
     options = read_options(w)
     with session(w, evidence_dir, trace_path) as s:
         data = PortalData(collect(s, options))

@@ -44,15 +44,41 @@ def load_wiring(
     """Load the settings (CLI > env > .env > TOML > defaults) and turn them into Wiring."""
     from connector.config import load_settings
 
-    if config_file is not None and not config_file.is_file():
-        raise ConfigError(f"--config {config_file}: no such file")
-    if env_file is not None and not env_file.is_file():
-        raise ConfigError(f"--env-file {env_file}: no such file")
+    _given_file("--config", config_file)
+    _given_file("--env-file", env_file)
     # Without --env-file, a `.env` in the working folder is read when there is one.
     settings = load_settings(to_settings(cli), config_file=config_file,
                              env_file=env_file or Path(".env"),
-                             tenant=tenant)
+                             tenant=tenant, flags=setting_flags())
     return wiring_from(settings)
+
+
+def _given_file(flag: str, path: Path | None) -> None:
+    """A file named on the command line must be one (a folder or a typo is named)."""
+    if path is None or path.is_file():
+        return
+    what = "is a directory, not a file" if path.is_dir() else "no such file"
+    raise ConfigError(f"{flag} {path}: {what}")
+
+
+def setting_flags() -> dict[str, str]:
+    """Each setting that has a command-line flag, with that flag (e.g. browser_slow_mo_ms:
+    --slow-mo), so that an error names what the user typed."""
+    from connector.commands.args import build_parser
+
+    parser = build_parser()
+    options = {o for sub in _subparsers(parser) for a in sub._actions for o in a.option_strings}
+    to_flag = {setting: dest for dest, setting in FLAG_TO_SETTING.items()}
+    to_flag["browser_headless"] = "headed"
+    from connector.config import Settings
+
+    flags = {name: "--" + to_flag.get(name, name).replace("_", "-") for name in Settings.model_fields}
+    return {name: flag for name, flag in flags.items() if flag in options}
+
+
+def _subparsers(parser: Any) -> list[Any]:
+    subs = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+    return [parser, *(p for a in subs for p in a.choices.values())]
 
 
 def wiring_from(s: Any) -> Wiring:

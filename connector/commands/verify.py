@@ -7,7 +7,7 @@ pure re-evaluation), and the run is recorded in history afterwards.
 from __future__ import annotations
 
 import argparse
-import os
+import shutil
 import sys
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
@@ -24,7 +24,8 @@ from connector.bundle import (
 from connector.cli import exit_code_for_verdict
 from connector.commands.context import Wiring, prepare
 from connector.commands.identities import read_identities
-from connector.commands.portal import read_portal, require_url
+from connector.commands.display import require_display
+from connector.commands.portal import read_portal, require_read_settings, require_url
 from connector.commands.progress import Steps
 from connector.errors import ConfigError
 from connector.lock import tenant_lock
@@ -46,12 +47,8 @@ def execute(args: argparse.Namespace) -> int:
 
 def run_debug(w: Wiring, *, headless: bool, out: TextIO | None = None) -> int:
     """verify, headed and slowed down, pausing on failure, with a trace kept in the bundle."""
-    if not headless and sys.platform.startswith("linux") and not (
-            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise ConfigError("debug opens a browser window, and this machine has no display "
-                          "(DISPLAY is not set)",
-                          remedy="Run 'tessian-connector debug --headless' (the trace is still "
-                          "recorded), or under a display, e.g. 'xvfb-run tessian-connector debug'.")
+    if not headless:
+        require_display("debug")
     slow = w.browser.slow_mo_ms or (0 if headless else DEBUG_SLOW_MO_MS)
     w = w.with_browser(headed=not headless, slow_mo_ms=slow, trace="on", pause_on_failure=True)
     return run_verify(w, run_type="debug", command="debug", out=out)
@@ -61,14 +58,17 @@ def run_verify(w: Wiring, *, run_type: RunType, command: str, out: TextIO | None
     """The whole pipeline; returns the exit code of the report's verdict."""
     out = out or sys.stdout
     url = require_url(w)
+    require_read_settings(w)  # a missing setting is refused before anything is written
+    # An export file is read (and refused, file:line) before the lock; providers under it.
+    from_file = read_identities(w) if _file_source(w) else None
     run = RunInfo(run_id=new_run_id(), tool_version=tool_version(), tenant=w.tenant,
                   portal_host=urlsplit(url).netloc, run_type=run_type, started_at=utc_now())
     steps = Steps()
     with tenant_lock(w.state_dir, w.tenant, run_id=run.run_id):
+        with steps.step("Reading the identity source"):
+            identities = from_file or read_identities(w)
         history = _history(w)
         context = history.context(w.tenant)
-        with steps.step("Reading the identity source"):
-            identities = read_identities(w)
         bundle = create_bundle(w.reports_dir, w.tenant, run.started_at, run.run_id)
         try:
             report = _collect_and_evaluate(w, run, bundle, steps, identities, context)
@@ -127,9 +127,18 @@ def _retain(w: Wiring, history: History, bundle: Bundle) -> None:
     apply_retention(w, history, current=bundle.root)
 
 
+def _file_source(w: Wiring) -> bool:
+    return (w.idp.kind or ("file" if w.idp.file else None)) in ("file", None)
+
+
 def _record_failure(bundle: Bundle, run: RunInfo, command: str, exc: BaseException) -> None:
+    """run.json for a run that ended without a report; a usage error found only once the run had
+    started (e.g. Chromium could not open a window) leaves no bundle: nothing ran."""
     from connector.cli import exit_code_for_error
 
+    if isinstance(exc, ConfigError):
+        shutil.rmtree(bundle.root, ignore_errors=True)
+        return
     write_run_meta(bundle, run, report=None, exit_code=exit_code_for_error(exc), command=command,
                    extra={"error": type(exc).__name__})
 

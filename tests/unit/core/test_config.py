@@ -189,7 +189,7 @@ def test_unknown_toml_key_is_named_with_its_line(tmp_path: Path) -> None:
 
 def test_unknown_dotenv_key_is_named(tmp_path: Path) -> None:
     """A misspelt TESSIAN_ variable in .env is reported, not ignored."""
-    with pytest.raises(ConfigError, match="unknown setting 'tessian_grace_perod'"):
+    with pytest.raises(ConfigError, match=r"\.env:1: unknown setting 'TESSIAN_GRACE_PEROD'"):
         _load(env_file=_dotenv(tmp_path, "TESSIAN_GRACE_PEROD=3d\n"))
 
 
@@ -217,10 +217,10 @@ def test_bad_value_is_one_message_naming_the_setting(cli: dict, setting: str) ->
 def test_error_names_the_layer_that_gave_the_bad_value(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The message says whether the environment, .env or the TOML file holds the bad value."""
     toml = _toml(tmp_path, 'fail_level = "severe"')
-    with pytest.raises(ConfigError, match=rf"^setting 'fail_level' from {toml} "):
+    with pytest.raises(ConfigError, match=rf"^setting 'fail_level' from {toml}:1 "):
         _load(toml=toml)
     dotenv = _dotenv(tmp_path, "TESSIAN_FAIL_LEVEL=severe\n")
-    with pytest.raises(ConfigError, match=rf"^setting 'fail_level' from {dotenv} "):
+    with pytest.raises(ConfigError, match=rf"^setting 'fail_level' from {dotenv}:1 "):
         _load(env_file=dotenv)
     monkeypatch.setenv("OKTA_LOGS_SINCE_DAYS", "0")
     with pytest.raises(ConfigError, match=r"^setting 'okta_logs_since_days' from the environment "
