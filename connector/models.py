@@ -394,6 +394,7 @@ class InconclusiveReason(StrEnum):
     READ_ONLY_VIOLATION = "read_only_violation"
     INCOMPLETE_READ = "incomplete_read"
     NOT_COLLECTED = "not_collected"
+    UNKNOWN_IDENTITY = "unknown_identity"  # a spot-checked address the identity source lacks
 
 
 class ReasonDetail(Record):

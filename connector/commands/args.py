@@ -166,6 +166,29 @@ exit codes: 0 verified, 1 drift found, 2 usage or configuration error, 3 inconcl
 (the run could not verify: sign-in refused, portal unavailable, layout changed, incomplete read,
 provider failure, shrink guard). Start with: tessian-connector demo"""
 
+CHECK_DESCRIPTION = """Search each address on User Monitoring and Portal Users, judge it and write a
+bundle (report.json, report.html, screenshots) under reports/<tenant>/.
+
+addresses: each EMAIL is checked before anything is read (exit 2 naming the bad one, or
+FILE:LINE): trimmed and case-folded; ASCII; exactly one @; a non-empty local part of letters,
+digits, dots and !#$%&'*+/=?^_`{|}~-; a domain with a dot, labels of letters, digits and hyphens.
+'-' reads standard input, @FILE a file: one address per line, blank lines and # comments
+ignored, duplicates collapsed; an empty batch or an unreadable file is exit 2.
+
+expected state: --expect when given; else the identity source. An address the provider does not
+know is never 'verified': the check is inconclusive (exit 3, reason unknown_identity) and names a
+close provider address when it looks like a typo. With --expect it is judged by --expect and
+still flagged (identity: unknown). The report holds only the identities asked about.
+
+--json prints one document: {"format": "tessian-connector/check/1", "verdict", "exit_code",
+"bundle", "report", "trace" (path or null), "reasons": [{"reason", "message"}], "addresses": [{
+"address", "identity" (known|unknown|incomplete|not_read), "identity_id", "did_you_mean",
+"expected" ({"monitored", "portal_access", "leaver", "why"} or null: nothing to judge by),
+"surfaces": {"user_monitoring"|"portal_users": {"state" (found|absent|inconclusive),
+"outcome", "message", "row" (the matched row, minimal, or null), "evidence" (paths)}}}]}.
+
+exit codes: 0 as expected, 1 not as expected (drift), 2 bad address/usage, 3 inconclusive."""
+
 READ_GROUPS: tuple[GroupAdder, ...] = (_portal_options, _browser_options)
 ALL_GROUPS: tuple[GroupAdder, ...] = (
     _portal_options, _browser_options, _idp_options, _policy_options)
@@ -199,10 +222,14 @@ def _add_read_commands(subs: Any) -> None:
              "Collect the portal, read the identity source, evaluate and write a bundle to\n"
              "reports/<tenant>/<UTC time>-<run id>/. Exit 0 verified, 1 drift, 3 inconclusive.")
     check = _command(subs, "check", "spot-check addresses (e.g. leavers) with screenshot evidence",
-                     ALL_GROUPS)
-    check.add_argument("emails", metavar="EMAIL", nargs="+", help="addresses to look up")
+                     ALL_GROUPS, CHECK_DESCRIPTION)
+    check.add_argument("emails", metavar="EMAIL", nargs="+",
+                       help="an address, '-' for addresses on standard input, or @FILE for a "
+                       "file of them (one per line; blank lines and # comments ignored)")
     check.add_argument("--expect", choices=("absent", "present"),
                        help="expected state (default: what the identity source says)")
+    check.add_argument("--json", dest="json_out", action="store_true",
+                       help="print one JSON document (shape below) instead of the text lines")
     _command(subs, "doctor", "sign in and check every page's fingerprint (per-page table)",
              READ_GROUPS)
     debug = _command(subs, "debug", "verify headed, slowly, pausing on failure, trace kept",

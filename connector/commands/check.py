@@ -1,13 +1,17 @@
 """`check EMAIL…`: a spot check ("did these leavers really lose Tessian?") with evidence.
 
-Each address is searched on User Monitoring and Portal Users. The expected state is `--expect`
-when given, else what the configured identity source says about the address (unknown to the
-provider means it should be absent). Exit 0 as expected, 1 not as expected, 3 not conclusive.
+Addresses come from the arguments, `-` (stdin) and `@FILE` (see check_inputs), all validated
+before anything is read. Each is searched on User Monitoring and Portal Users. The expected state
+is `--expect` when given, else what the configured identity source says about the address; an
+address the provider does not know has none, so it is never vouched for (inconclusive, with a
+close match suggested when one looks like a typo). The report carries only the identities asked
+about, never the whole export. Exit 0 as expected, 1 not as expected, 3 not conclusive.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +27,7 @@ from connector.bundle import (
     write_run_meta,
 )
 from connector.cli import exit_code_for_verdict
+from connector.commands.check_inputs import read_batch
 from connector.commands.context import Wiring, prepare
 from connector.commands.identities import read_identities
 from connector.commands.portal import error_kind, require_url, session
@@ -33,6 +38,8 @@ from connector.commands.spot_rules import (
     find_identity,
     judge,
     merge_results,
+    minimal_source,
+    unknown_reason,
     verdict_of,
 )
 from connector.errors import PortalError, SignInError
@@ -52,34 +59,60 @@ from connector.models import (
 
 def execute(args: argparse.Namespace) -> int:
     """Spot-check the given addresses and write a bundle with the evidence."""
+    emails = read_batch(args.emails, sys.stdin)  # a bad address stops here: nothing read yet
     w = prepare(args)
-    return run_check(w, args.emails, args.expect)
+    return run_check(w, emails, args.expect, as_json=bool(getattr(args, "json_out", False)))
 
 
 def run_check(w: Wiring, emails: Sequence[str], expect: str | None,
-              out: TextIO | None = None) -> int:
+              out: TextIO | None = None, *, as_json: bool = False) -> int:
     """Search each address, judge it against its expected state, and render a bundle."""
     url = require_url(w)
-    source = read_identities(w) if expect is None else None
+    source = _expected_state(w, expect)
     run = RunInfo(run_id=new_run_id(), tool_version=tool_version(), tenant=w.tenant,
                   portal_host=urlsplit(url).netloc, run_type="spot_check", started_at=utc_now())
-    expectations = {e: expectation_for(e, expect, source) for e in emails}
-    addresses = {e: addresses_for(e, find_identity(e, source), w.policy.domain_map)
+    domain_map = w.policy.domain_map
+    expectations = {e: expectation_for(e, expect, source, domain_map) for e in emails}
+    addresses = {e: addresses_for(e, find_identity(e, source, domain_map), domain_map)
                  for e in emails}
     with tenant_lock(w.state_dir, w.tenant, run_id=run.run_id):
         bundle = create_bundle(w.reports_dir, w.tenant, run.started_at, run.run_id)
         searched, reasons = _search(w, list(dict.fromkeys(a for e in emails for a in addresses[e])),
                                     bundle)
         results = _per_person(addresses, searched)
-        report = _report(w, run, results, reasons, expectations, source)
+        reasons += _identity_reasons(expectations, source, expect)
+        asked_only = minimal_source(source, expectations, domain_map)  # never the whole export
+        report = _report(w, run, results, reasons, expectations, asked_only)
         from connector.report import render_bundle
 
         render_bundle(report, bundle.root)
         settle_trace(bundle, w.browser.trace, report.verdict)
         code = exit_code_for_verdict(report.verdict)
         write_run_meta(bundle, report.run, report=report, exit_code=code, command="check")
-    _print(bundle, report, out or sys.stdout)
+    if as_json:
+        _print_json(bundle, report, expectations, code, out or sys.stdout)
+    else:
+        _print(bundle, report, expectations, out or sys.stdout)
     return code
+
+
+def _expected_state(w: Wiring, expect: str | None) -> IdentitySource | None:
+    """The identity source; with --expect only when one is configured (to flag unknown ones)."""
+    if expect is None or w.idp.kind or w.idp.file:
+        return read_identities(w)
+    return None
+
+
+def _identity_reasons(expectations: dict[str, Expectation], source: IdentitySource | None,
+                      expect: str | None) -> list[ReasonDetail]:
+    """Without --expect: a provider read that was incomplete, and each address it does not know."""
+    if expect is not None or source is None:
+        return []  # --expect states the expectation; the provider only annotates it
+    reasons = [] if source.complete else [ReasonDetail(
+        reason=InconclusiveReason.PROVIDER_FAILED,
+        message="; ".join(source.errors) or "the identity provider was not read completely")]
+    return reasons + [r for e in expectations.values()
+                      if (r := unknown_reason(e, source.location)) is not None]
 
 
 def _search(
@@ -154,12 +187,81 @@ def _report(
     )
 
 
-def _print(bundle: Bundle, report: Report, out: TextIO) -> None:
+def _print(bundle: Bundle, report: Report, expectations: dict[str, Expectation],
+           out: TextIO) -> None:
     print(bundle.html_path, file=out)
     for f in report.findings:
         print(f"{f.subject}\t{f.surface}\t{f.outcome.value}\t{f.message}", file=out)
     for r in report.reasons:
         print(f"reason: {r.reason.value}: {r.message}", file=out)
+    for e in expectations.values():
+        if e.identity != "known" and e.claim:  # judged by --expect: still say who is unknown
+            print(f"note: {e.email}: identity {e.identity}"
+                  + (f" (did you mean {e.suggestion}?)" if e.suggestion else ""), file=out)
     print(f"verdict: {report.verdict}", file=out)
     if bundle.trace_path.exists():
         print(f"trace:   playwright show-trace {bundle.trace_path}", file=out)
+
+
+JSON_FORMAT = "tessian-connector/check/1"
+
+
+def _print_json(bundle: Bundle, report: Report, expectations: dict[str, Expectation],
+                code: int, out: TextIO) -> None:
+    """One JSON document on stdout (the shape `check --help` documents)."""
+    document = {
+        "format": JSON_FORMAT,
+        "verdict": report.verdict,
+        "exit_code": code,
+        "bundle": str(bundle.root),
+        "report": str(bundle.report_path),
+        "trace": str(bundle.trace_path) if bundle.trace_path.exists() else None,
+        "reasons": [{"reason": r.reason.value, "message": r.message} for r in report.reasons],
+        "addresses": [_address_json(e, report, bundle) for e in expectations.values()],
+    }
+    print(json.dumps(document, indent=2, ensure_ascii=False), file=out)
+
+
+def _address_json(expected: Expectation, report: Report, bundle: Bundle) -> dict[str, object]:
+    findings = {f.surface: f for f in report.findings if f.subject == expected.email}
+    checks = {c.surface: c for c in report.spot_checks if c.email == expected.email}
+    return {
+        "address": expected.email,
+        "identity": expected.identity,
+        "identity_id": expected.identity_id,
+        "did_you_mean": expected.suggestion,
+        "expected": _expected_json(expected),
+        "surfaces": {s: _surface_json(c, findings.get(s), bundle) for s, c in checks.items()},
+    }
+
+
+def _expected_json(expected: Expectation) -> dict[str, object] | None:
+    """What the address should look like (None: nothing says, so it cannot be verified)."""
+    if not expected.claim:
+        return None
+    return {"monitored": expected.monitored, "portal_access": expected.portal_allowed,
+            "leaver": expected.leaver, "why": expected.why}
+
+
+def _surface_json(check: SpotCheckResult, finding: Finding | None,
+                  bundle: Bundle) -> dict[str, object]:
+    state = "inconclusive" if not check.conclusive else "found" if check.found else "absent"
+    return {
+        "state": state,
+        "outcome": finding.outcome.value if finding else None,
+        "message": finding.message if finding else check.message,
+        "row": _row_json(check),
+        "evidence": [str(bundle.root / p) for p in check.evidence],
+    }
+
+
+def _row_json(check: SpotCheckResult) -> dict[str, object] | None:
+    """The matched row, minimal: the address and the state that decides the outcome."""
+    if check.monitored_user is not None:
+        m = check.monitored_user
+        return {"address": m.address, "sync_state": m.sync_state, "status": m.status}
+    if check.portal_user is not None:
+        p = check.portal_user
+        return {"email": p.email, "role": p.role, "status": p.status,
+                "sign_in_method": p.sign_in_method}
+    return None

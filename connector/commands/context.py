@@ -92,7 +92,7 @@ class Wiring:
 # argparse dest names that are not settings (commands' own arguments).
 _NOT_SETTINGS = frozenset({
     "command", "config", "tenant", "env_file", "verbose", "json_logs", "out", "source", "emails",
-    "expect", "limit", "headless", "identities", "prune",
+    "expect", "limit", "headless", "identities", "prune", "json_out",
 })
 
 

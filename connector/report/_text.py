@@ -124,6 +124,12 @@ REASON_TEXT: dict[InconclusiveReason, tuple[str, str]] = {
         "A surface the verdict needs was not read at all.",
         "Run with the user_monitoring and portal_users surfaces enabled.",
     ),
+    InconclusiveReason.UNKNOWN_IDENTITY: (
+        "A checked address is unknown to the identity provider, so nothing says what it "
+        "should look like.",
+        "Check the address for a typo; for a leaver already deleted from the provider, run "
+        "the check again with --expect absent.",
+    ),
 }
 
 VERDICT_LABEL: dict[Verdict, str] = {

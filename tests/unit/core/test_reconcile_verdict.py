@@ -152,5 +152,6 @@ def test_every_reason_is_reachable() -> None:
     covered = {R.SIGN_IN_FAILED, R.PAGE_NOT_LOADED, R.MAINTENANCE, R.COUNT_MISMATCH, R.TOTAL_CHANGED,
                R.UI_CHANGED, R.PROVIDER_FAILED, R.SHRINK_GUARD, R.READ_ONLY_VIOLATION,
                R.INCOMPLETE_READ, R.NOT_COLLECTED}
+    covered |= {R.UNKNOWN_IDENTITY}  # spot checks only: tests/unit/cli/test_check_inputs.py
     assert covered == set(R)
 
