@@ -66,20 +66,34 @@ def exit_code_for_error(exc: BaseException) -> int:
 
 
 def print_error(exc: BaseException, *, verbose: bool, stream: TextIO | None = None) -> None:
-    """Print an error for a person: one message line and one remedy line (traceback for bugs)."""
+    """Print an error for a person: one message line and one remedy line (traceback for bugs).
+
+    Every line is scrubbed of the secrets the run registered (and secret-shaped text: URL
+    credentials, tokens) and of terminal control characters: an error may quote a URL or a
+    value read from the portal.
+    """
     out = stream or sys.stderr
+    for line in _error_lines(exc, verbose=verbose):
+        print(line, file=out)
+
+
+def _error_lines(exc: BaseException, *, verbose: bool) -> list[str]:
+    from connector.logging import active_redactor
+    from connector.terminal import printable
+
     if isinstance(exc, ConnectorError):
-        print(f"error: {exc.message}", file=out)
-        print(f"remedy: {exc.remedy}", file=out)
+        lines = [f"error: {exc.message}", f"remedy: {exc.remedy}"]
         if verbose and exc.__cause__ is not None:
-            print(f"cause: {exc.__cause__!r}", file=out)
+            lines.append(f"cause: {exc.__cause__!r}")
     elif isinstance(exc, KeyboardInterrupt):
-        print("interrupted", file=out)
+        lines = ["interrupted"]
     else:
-        print(f"error: unexpected {type(exc).__name__}: {exc}", file=out)
-        print("remedy: this is a bug; run with --verbose and report the traceback", file=out)
+        lines = [f"error: unexpected {type(exc).__name__}: {exc}",
+                 "remedy: this is a bug; run with --verbose and report the traceback"]
         if verbose:
-            traceback.print_exception(exc, file=out)
+            lines.append("".join(traceback.format_exception(exc)).rstrip("\n"))
+    scrub = active_redactor().scrub
+    return [printable(scrub(line), multiline=True) for line in lines]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,7 +17,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -46,8 +54,13 @@ from connector.config_file import read_config_file
 from connector.config_sources import OwnKeysOnly, check_dotenv
 from connector.errors import ConfigError
 from connector.models import ExceptionRule, Policy, Severity
+from connector.redaction import credential_problem
 
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Where the credential belongs instead of inside the URL setting.
+_SECRET_VAR = {"portal_url": "TESSIAN_PORTAL_PASSWORD", "okta_org_url": "OKTA_API_TOKEN",
+               "entra_graph_url": "ENTRA_CLIENT_SECRET",
+               "entra_authority_url": "ENTRA_CLIENT_SECRET"}
 
 
 def _alt(name: str, default: Any = None, **kw: Any) -> Any:
@@ -133,6 +146,15 @@ class Settings(BaseSettings):
     entra_portal_app_id: str | None = _alt("entra_portal_app_id")
     entra_graph_url: WebUrl = _alt("entra_graph_url")
     entra_authority_url: WebUrl = _alt("entra_authority_url")
+
+    @field_validator("portal_url", "okta_org_url", "entra_graph_url", "entra_authority_url")
+    @classmethod
+    def _no_credentials(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # A password in a URL would reach every log line, trace and report that shows the URL.
+        problem = credential_problem(value) if value else None
+        if problem:
+            raise ValueError(f"{info.field_name} {problem}; use {_SECRET_VAR[str(info.field_name)]}")
+        return value
 
     @field_validator("tenant")
     @classmethod

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from connector.config_file import setting_line
 from connector.config_sources import dotenv_line
+from connector.redaction import has_credentials
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,6 @@ def where_to_set(setting: str, flag: str | None = None) -> str:
 def _message(error: Mapping[str, Any], *, show_value: bool) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
-    if show_value and isinstance(value, str | int | float):
+    if show_value and isinstance(value, str | int | float) and not has_credentials(value):
         message += f" (got {value!r})"
     return message

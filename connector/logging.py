@@ -2,7 +2,10 @@
 
 Every record (structlog's and the standard library's) goes through one pipeline whose last step
 before rendering removes secrets: values under secret-looking keys (password, token, secret,
-cookie, authorization, …) and every occurrence of a registered secret value anywhere in a string.
+cookie, authorization, …), every occurrence of a registered secret value (in its URL- and
+JSON-escaped spellings too) and every secret-shaped part (URL credentials, query-string tokens,
+API-Token/SSWS/Bearer header values, PEM keys; see connector.redaction). The rendered line is
+scrubbed once more, so a secret inside an object's repr or a formatted traceback is caught too.
 """
 
 from __future__ import annotations
@@ -11,13 +14,15 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, MutableMapping
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import structlog
 from pydantic import SecretStr
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-REDACTED = "[redacted]"
+from connector.redaction import REDACTED, scrub_patterns, scrub_values, spellings
+
+__all__ = ["REDACTED", "Redactor", "active_redactor", "configure_logging", "get_logger"]
 SECRET_KEY = re.compile(
     r"pass(word|wd)?|token|secret|cookie|authori[sz]ation|totp|api[_-]?key|private[_-]?key"
     r"|credential|session[_-]?id|bearer|assertion",
@@ -34,11 +39,12 @@ class Redactor:
         self.add(secrets)
 
     def add(self, secrets: Iterable[str | SecretStr | None]) -> None:
-        """Register more secret values (short ones are ignored: they would redact ordinary text)."""
+        """Register more secret values, with their escaped spellings (short ones are ignored:
+        they would redact ordinary text)."""
         for value in secrets:
             raw = value.get_secret_value() if isinstance(value, SecretStr) else value
-            if raw and len(raw) >= 4:
-                self._secrets.add(raw)
+            if raw:
+                self._secrets |= spellings(raw)
 
     def __call__(self, _logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
         """Redact one event dict in place (keys first, then known values in any string)."""
@@ -64,10 +70,15 @@ class Redactor:
         return value
 
     def scrub(self, text: str) -> str:
-        """Replace every registered secret value inside `text`."""
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
-        return text
+        """Replace every registered secret value and every secret-shaped part inside `text`."""
+        return scrub_patterns(scrub_values(text, self._secrets))
+
+    def rendered(self, renderer: Processor) -> Processor:
+        """`renderer`, with its output line scrubbed (reprs and tracebacks hold secrets too)."""
+        def render(logger: WrappedLogger, method: str, event: EventDict) -> Any:
+            line = renderer(logger, method, event)
+            return self.scrub(line) if isinstance(line, str) else line
+        return render
 
 
 def _drop_color_message(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
@@ -122,12 +133,12 @@ def _install_handler(
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             *post,
             redactor,
-            renderer,
+            redactor.rendered(renderer),
         ],
     )
     handler = logging.StreamHandler(out)
     handler.setFormatter(formatter)
-    setattr(handler, _HANDLER_MARK, True)
+    setattr(handler, _HANDLER_MARK, redactor)
     root = logging.getLogger()
     # Replace only our own handler: test runners attach theirs to the root logger too.
     for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
@@ -144,6 +155,16 @@ def reset_logging() -> None:
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
         root.removeHandler(old)
+
+
+def active_redactor() -> Redactor:
+    """The redactor of the handler `configure_logging` installed (its registered secrets), or a
+    pattern-only one; error lines printed outside logging are scrubbed with it (connector.cli)."""
+    for handler in logging.getLogger().handlers:
+        found = getattr(handler, _HANDLER_MARK, None)
+        if isinstance(found, Redactor):
+            return cast(Redactor, found)
+    return Redactor()
 
 
 def get_logger(name: str = "connector") -> Any:

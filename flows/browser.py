@@ -35,6 +35,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from connector.errors import BrowserError, ConfigError
 from connector.models import utc_now
+from flows.trace_scrub import scrub_trace
 
 log = logging.getLogger(__name__)
 
@@ -290,6 +291,7 @@ class Tracer:
             )
             self.context.tracing.stop(path=part)
             os.chmod(part, 0o600)
+            scrub_trace(part)  # the session cookie is in every recorded request
             self.parts.append(part)
             self.running = False
 
@@ -308,3 +310,4 @@ class Tracer:
             self.context.tracing.stop(path=self.path)
             self.running = False
             os.chmod(self.path, 0o600)
+            scrub_trace(self.path)  # the session cookie is in every recorded request

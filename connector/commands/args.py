@@ -30,7 +30,23 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Turn argparse's complaint into one readable `UsageError`."""
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(f"{self.prog}: {_flags_only(message)}")
+
+
+_UNRECOGNIZED = "unrecognized arguments: "
+
+
+def _flags_only(message: str) -> str:
+    """argparse's message without the values of unrecognised arguments: a misspelt
+    `--portal-pasword S3cret` must not print the password."""
+    if not message.startswith(_UNRECOGNIZED):
+        return message
+    words = message.removeprefix(_UNRECOGNIZED).split()
+    flags = [a.split("=", 1)[0] for a in words if a.startswith("-")]
+    values = sum(1 for a in words if not a.startswith("-") or "=" in a)
+    hidden = f"{values} value(s) not shown: a value may be a secret" if values else ""
+    return _UNRECOGNIZED + ", ".join([" ".join(flags), hidden] if flags and hidden
+                                     else [" ".join(flags) or hidden])
 
 
 GroupAdder = Callable[[argparse.ArgumentParser, Any], None]

@@ -16,7 +16,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import urlsplit
 
 from connector.bundle import (
     Bundle,
@@ -55,6 +54,7 @@ from connector.models import (
     SpotCheckResult,
     utc_now,
 )
+from connector.redaction import host_of
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -70,7 +70,7 @@ def run_check(w: Wiring, emails: Sequence[str], expect: str | None,
     url = require_url(w)
     source = _expected_state(w, expect)
     run = RunInfo(run_id=new_run_id(), tool_version=tool_version(), tenant=w.tenant,
-                  portal_host=urlsplit(url).netloc, run_type="spot_check", started_at=utc_now())
+                  portal_host=host_of(url), run_type="spot_check", started_at=utc_now())
     domain_map = w.policy.domain_map
     expectations = {e: expectation_for(e, expect, source, domain_map) for e in emails}
     addresses = {e: addresses_for(e, find_identity(e, source, domain_map), domain_map)

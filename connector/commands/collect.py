@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from connector.bundle import new_run_id, snapshot_json, tool_version
 from connector.cli import EXIT_INCONCLUSIVE, EXIT_VERIFIED
@@ -19,6 +18,7 @@ from connector.commands.progress import Steps
 from connector.inputs import output_file
 from connector.lock import tenant_lock
 from connector.models import RunInfo, Snapshot, utc_now
+from connector.redaction import host_of
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -34,7 +34,7 @@ def execute(args: argparse.Namespace) -> int:
         with Steps().step("Signing in and reading the portal"):
             data = read_portal(w, evidence, None)
     run = RunInfo(run_id=run_id, tool_version=tool_version(), tenant=w.tenant,
-                  portal_host=urlsplit(url).netloc, started_at=started, finished_at=utc_now())
+                  portal_host=host_of(url), started_at=started, finished_at=utc_now())
     snapshot = Snapshot.model_validate(
         {"run": run, **data.snapshot_fields(), "history": context})
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -123,6 +123,7 @@ def prepare(args: argparse.Namespace) -> Wiring:
     redactor.add([p.password, p.totp_secret, p.sso_password, p.api_token])
     redactor.add(v for v in (*wiring.idp.okta.values(), *wiring.idp.entra.values())
                  if isinstance(v, SecretStr))
+    redactor.add([_private_key_of(wiring.idp.entra.get("certificate_path"))])
     _window_check(args, wiring)
     return wiring
 
@@ -136,6 +137,20 @@ def _window_check(args: argparse.Namespace, w: Wiring) -> None:
     debug_window = command == "debug" and not getattr(args, "headless", False)
     if command in OPENS_BROWSER and (w.browser.headed or debug_window):
         require_display(command if debug_window else f"{command} --headed")
+
+
+def _private_key_of(path: str | None) -> str | None:
+    """The private key block of a PEM file (Entra's certificate + key), to be redacted; None when
+    there is none or it cannot be read (the provider reports that itself)."""
+    if not path:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    start, end = text.find("-----BEGIN"), text.rfind("PRIVATE KEY-----")
+    begin = text.rfind("-----BEGIN", 0, end) if end >= 0 else -1
+    return text[begin:end + len("PRIVATE KEY-----")] if begin >= 0 and start >= 0 else None
 
 
 def _path(value: str | None) -> Path | None:

@@ -10,7 +10,6 @@ import argparse
 import shutil
 import sys
 from typing import TYPE_CHECKING, TextIO
-from urllib.parse import urlsplit
 
 from connector.bundle import (
     Bundle,
@@ -30,6 +29,7 @@ from connector.commands.progress import Steps
 from connector.errors import ConfigError
 from connector.lock import tenant_lock
 from connector.models import IdentitySource, Report, RunInfo, RunType, Snapshot, utc_now
+from connector.redaction import host_of
 
 if TYPE_CHECKING:
     from connector.history import History
@@ -62,7 +62,7 @@ def run_verify(w: Wiring, *, run_type: RunType, command: str, out: TextIO | None
     # An export file is read (and refused, file:line) before the lock; providers under it.
     from_file = read_identities(w) if _file_source(w) else None
     run = RunInfo(run_id=new_run_id(), tool_version=tool_version(), tenant=w.tenant,
-                  portal_host=urlsplit(url).netloc, run_type=run_type, started_at=utc_now())
+                  portal_host=host_of(url), run_type=run_type, started_at=utc_now())
     steps = Steps()
     with tenant_lock(w.state_dir, w.tenant, run_id=run.run_id):
         with steps.step("Reading the identity source"):
