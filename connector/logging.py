@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from connector.redaction import REDACTED, scrub_patterns, scrub_values, spellings
+from connector.terminal import printable
 
 __all__ = ["REDACTED", "Redactor", "active_redactor", "configure_logging", "get_logger"]
 SECRET_KEY = re.compile(
@@ -61,8 +62,8 @@ class Redactor:
     def _value(self, value: object) -> object:
         if isinstance(value, SecretStr):
             return REDACTED
-        if isinstance(value, str):
-            return self.scrub(value)
+        if isinstance(value, str):  # portal text may hold terminal escapes: shown, not run
+            return printable(self.scrub(value), multiline=True)
         if isinstance(value, MutableMapping):
             return self._mapping(dict(value))
         if isinstance(value, list | tuple):

@@ -55,6 +55,7 @@ from connector.models import (
     utc_now,
 )
 from connector.redaction import host_of
+from connector.terminal import printable
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -191,13 +192,16 @@ def _print(bundle: Bundle, report: Report, expectations: dict[str, Expectation],
            out: TextIO) -> None:
     print(bundle.html_path, file=out)
     for f in report.findings:
-        print(f"{f.subject}\t{f.surface}\t{f.outcome.value}\t{f.message}", file=out)
+        # portal text may hold escapes or tabs: each field stays one inert field
+        print(f"{printable(f.subject)}\t{f.surface}\t{f.outcome.value}\t{printable(f.message)}",
+              file=out)
     for r in report.reasons:
-        print(f"reason: {r.reason.value}: {r.message}", file=out)
+        print(f"reason: {r.reason.value}: {printable(r.message)}", file=out)
     for e in expectations.values():
         if e.identity != "known" and e.claim:  # judged by --expect: still say who is unknown
-            print(f"note: {e.email}: identity {e.identity}"
-                  + (f" (did you mean {e.suggestion}?)" if e.suggestion else ""), file=out)
+            print(f"note: {printable(e.email)}: identity {e.identity}"
+                  + (f" (did you mean {printable(e.suggestion)}?)" if e.suggestion else ""),
+                  file=out)
     print(f"verdict: {report.verdict}", file=out)
     if bundle.trace_path.exists():
         print(f"trace:   playwright show-trace {bundle.trace_path}", file=out)

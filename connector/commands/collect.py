@@ -19,6 +19,7 @@ from connector.inputs import output_file
 from connector.lock import tenant_lock
 from connector.models import RunInfo, Snapshot, utc_now
 from connector.redaction import host_of
+from connector.terminal import printable
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -42,7 +43,8 @@ def execute(args: argparse.Namespace) -> int:
     print(out)
     complete = all(c.complete for c in snapshot.collections) and data.failure is None
     if data.failure is not None:
-        print(f"error: {data.failure.message}\nremedy: {data.failure.remedy}", file=sys.stderr)
+        print(f"error: {printable(data.failure.message)}\nremedy: {data.failure.remedy}",
+              file=sys.stderr)
     return EXIT_VERIFIED if complete else EXIT_INCONCLUSIVE
 
 

@@ -19,6 +19,7 @@ from connector.commands.portal import require_url, session
 from connector.errors import PortalError, SignInError
 from connector.lock import tenant_lock
 from connector.models import PageCheck, utc_now
+from connector.terminal import printable
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -40,7 +41,8 @@ def run_doctor(w: Wiring, out: TextIO | None = None) -> int:
                 checks = doctor(s, bundle.evidence)
         except (SignInError, PortalError) as exc:
             _write(bundle, [], f"{type(exc).__name__}: {exc.message}")
-            print(f"sign-in: FAILED: {exc.message}\nremedy: {exc.remedy}", file=stream)
+            print(f"sign-in: FAILED: {printable(exc.message)}\nremedy: {exc.remedy}",
+                  file=stream)
             return EXIT_INCONCLUSIVE
     _write(bundle, checks, None)
     print_table(checks, stream)
@@ -59,15 +61,17 @@ def print_table(checks: Sequence[PageCheck], out: TextIO) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     tty = _tty(out)
     table = Table(title="sign-in: ok", title_justify="left",
                   box=box.HEAVY_HEAD if tty else box.ASCII)
     for column in ("page", "result", "failed locator", "message", "evidence"):
         table.add_column(column)
-    for c in checks:
-        table.add_row(c.page, "ok" if c.ok else "CHANGED", c.failed_locator or "", c.message,
-                      c.screenshot or "")
+    for c in checks:  # page text is shown as text: no rich markup, no terminal escapes
+        table.add_row(*(Text(printable(v)) for v in (
+            c.page, "ok" if c.ok else "CHANGED", c.failed_locator or "", c.message,
+            c.screenshot or "")))
     Console(file=out, width=160, no_color=not tty).print(table)
 
 

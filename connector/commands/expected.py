@@ -10,6 +10,7 @@ from connector.cli import EXIT_INCONCLUSIVE, EXIT_VERIFIED
 from connector.commands.context import prepare
 from connector.commands.identities import read_identities
 from connector.inputs import output_file
+from connector.terminal import printable
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -21,11 +22,13 @@ def execute(args: argparse.Namespace) -> int:
     out.write_text(source.model_dump_json(indent=2) + "\n", encoding="utf-8")
     print(out)
     people = len(source.identities)
-    print(f"{people} identities from {source.kind} ({source.location})", file=sys.stderr)
+    # provider text may hold terminal escapes: shown, never acted on
+    print(f"{people} identities from {source.kind} ({printable(source.location)})",
+          file=sys.stderr)
     for warning in source.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {printable(warning)}", file=sys.stderr)
     if not source.complete:
         for error in source.errors:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: {printable(error)}", file=sys.stderr)
         return EXIT_INCONCLUSIVE
     return EXIT_VERIFIED

@@ -30,6 +30,7 @@ from connector.errors import ConfigError
 from connector.lock import tenant_lock
 from connector.models import IdentitySource, Report, RunInfo, RunType, Snapshot, utc_now
 from connector.redaction import host_of
+from connector.terminal import printable
 
 if TYPE_CHECKING:
     from connector.history import History
@@ -150,7 +151,7 @@ def print_outcome(bundle: Bundle, report: Report, out: TextIO, *, traced: bool =
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()) if v)
     print(f"verdict: {report.verdict}" + (f" ({counts})" if counts else ""), file=out)
     for reason in report.reasons:
-        print(f"reason:  {reason.reason.value}: {reason.message}", file=out)
+        print(f"reason:  {reason.reason.value}: {printable(reason.message)}", file=out)
     if traced and bundle.trace_path.exists():
         print(f"trace:   playwright show-trace {bundle.trace_path}", file=out)
 

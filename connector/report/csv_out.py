@@ -13,6 +13,7 @@ import io
 from connector.models import Finding, Report
 
 from ._format import iso, needs_action, ordered
+from ._safe import visible
 from ._text import OUTCOME_ACTION
 
 COLUMNS = (
@@ -55,5 +56,8 @@ def _row(finding: Finding) -> list[str]:
 
 
 def _safe(value: str) -> str:
-    """Neutralise a value a spreadsheet would run as a formula."""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
+    """Neutralise a value a spreadsheet would run as a formula (also after leading blanks, which
+    some spreadsheets skip) and show control and direction characters as escapes."""
+    value = visible(value)
+    formula = value.lstrip(" \t\r\n").startswith(_FORMULA_START[:4])
+    return f"'{value}" if formula or value.startswith(_FORMULA_START) else value

@@ -19,6 +19,7 @@ from connector.models import Report
 
 from ._evidence import evidence
 from ._format import utc
+from ._safe import visible
 from ._html_view import build_view
 from ._text import surface_label
 from ._trend import trend_points, trend_svg
@@ -49,6 +50,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_shown,
     )
     env.filters["surface"] = surface_label
     env.filters["breakable"] = breakable
@@ -56,8 +58,15 @@ def _environment() -> Environment:
     return env
 
 
+def _shown(value: object) -> object:
+    """Every value a template prints, with control and direction characters made visible
+    (markup built by the renderer itself is trusted and left alone)."""
+    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 def breakable(address: str) -> Markup:
     """An address (escaped) that may wrap before its @, so narrow columns stay readable."""
+    address = visible(address)
     local, at, domain = address.rpartition("@")
     if not at or not local:
         return escape(address)

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from connector.errors import InputFileError
 from connector.models import SCHEMA_VERSION, Report
 
+from ._safe import json_escaped
+
 
 def render_json(report: Report) -> str:
-    """The report as indented JSON; deterministic: a reloaded report renders to the same bytes."""
-    return report.model_dump_json(indent=2)
+    """The report as indented JSON; deterministic: a reloaded report renders to the same bytes.
+
+    Values are kept exactly; control, direction and lone-surrogate characters are written as
+    JSON escapes (pydantic cannot serialise a lone surrogate, which a page or an API may hold).
+    """
+    try:
+        text = report.model_dump_json(indent=2)
+    except ValueError:  # PydanticSerializationError: a lone surrogate in some value
+        text = json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    return json_escaped(text)
 
 
 def load_report(path: Path) -> Report:

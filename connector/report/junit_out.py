@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from connector.models import Collection, Finding, Outcome, Report
 
 from ._format import is_failure, iso, open_for, ordered, plural
+from ._safe import visible
 from ._text import OUTCOME_ACTION, outcome_label, reason_text, surface_label
 
 # Characters XML 1.0 cannot hold at all; portal text may contain them, CI parsers would choke.
@@ -148,9 +149,10 @@ def _total(element: ET.Element, parts: list[ET.Element]) -> None:
 
 
 def _scrub(root: ET.Element) -> None:
-    """Replace characters XML cannot represent (in text and attributes) with U+FFFD."""
+    """Show control and direction characters as escapes (CI logs print these texts), then
+    replace any character XML cannot represent (in text and attributes) with U+FFFD."""
     for element in root.iter():
         if element.text:
-            element.text = _NOT_XML.sub("\ufffd", element.text)
+            element.text = _NOT_XML.sub("\ufffd", visible(element.text))
         for key, value in element.attrib.items():
-            element.set(key, _NOT_XML.sub("\ufffd", value))
+            element.set(key, _NOT_XML.sub("\ufffd", visible(value)))

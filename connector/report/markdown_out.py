@@ -7,6 +7,7 @@ import re
 from connector.models import Report
 
 from ._format import duration, is_failure, open_for, ordered, outcome_counts, plural, utc
+from ._safe import visible
 from ._text import VERDICT_LABEL, outcome_label, reason_text, surface_label
 
 TOP = 10
@@ -16,7 +17,7 @@ _SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # inline markup only: no line starts 
 
 def md(text: str) -> str:
     """Text made inert in Markdown (GitHub renders raw HTML, so angle brackets are escaped too)."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
