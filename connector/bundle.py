@@ -1,6 +1,7 @@
 """The report bundle: `reports/<tenant>/<UTC time>-<run id>/` with snapshot, report files, evidence.
 
-The bundle folder is created 0700 (evidence screenshots show personal data); `run.json` holds the
+The bundle folders are created 0700 and every file in them 0600 (`connector.private_files`):
+snapshots, reports and evidence name people. `run.json` holds the
 run metadata (tool version, run id, UTC times, tenant host, run type, sources and read modes, the
 verdict and the exit code) next to what the renderers write. `trace.zip` stays when asked for
 (tracing "on") or on failure (tracing "on-failure", the default: an inconclusive run).
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from connector.errors import ConfigError
 from connector.models import Report, RunInfo, Snapshot
+from connector.private_files import private_dir, write_private
 
 SNAPSHOT = "snapshot.json"
 REPORT = "report.json"
@@ -102,10 +104,9 @@ def create_bundle(reports_dir: Path, tenant: str, started_at: datetime, run_id: 
 
 
 def open_bundle(root: Path) -> Bundle:
-    """Use `root` (created if needed, 0700) as a bundle folder."""
+    """Use `root` (created if needed, 0700, as are missing parents) as a bundle folder."""
     try:
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        (root / EVIDENCE).mkdir(exist_ok=True, mode=0o700)
+        private_dir(root / EVIDENCE)
     except OSError as exc:
         raise ConfigError(
             f"cannot create the report folder {root}: {exc.strerror}",
@@ -116,8 +117,7 @@ def open_bundle(root: Path) -> Bundle:
 
 def write_snapshot(bundle: Bundle, snapshot: Snapshot) -> Path:
     """Write `snapshot.json` (the input `report --from` re-evaluates)."""
-    bundle.snapshot_path.write_text(snapshot_json(snapshot), encoding="utf-8")
-    return bundle.snapshot_path
+    return write_private(bundle.snapshot_path, snapshot_json(snapshot))
 
 
 def snapshot_json(snapshot: Snapshot) -> str:
@@ -150,8 +150,7 @@ def write_run_meta(
         "sources": _sources(report),
         **(extra or {}),
     }
-    bundle.meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    return bundle.meta_path
+    return write_private(bundle.meta_path, json.dumps(meta, indent=2) + "\n")
 
 
 def _sources(report: Report | None) -> dict[str, object]:
@@ -175,10 +174,14 @@ def settle_trace(bundle: Bundle, mode: str, verdict: str | None) -> None:
 
 
 def copy_evidence(source_root: Path, bundle: Bundle) -> None:
-    """Copy another bundle's evidence folder into `bundle` (for re-rendering elsewhere)."""
+    """Copy another bundle's evidence files into `bundle` (for re-rendering elsewhere), 0600 in
+    0700 folders whatever the source's modes were (a copy must not widen who can read it)."""
     src = source_root / EVIDENCE
-    if src.is_dir() and src.resolve() != bundle.evidence.resolve():
-        shutil.copytree(src, bundle.evidence, dirs_exist_ok=True)
+    if not src.is_dir() or src.resolve() == bundle.evidence.resolve():
+        return
+    for path in sorted(src.rglob("*")):
+        if path.is_file() and not path.is_symlink():  # a link could point anywhere: not evidence
+            write_private(bundle.evidence / path.relative_to(src), path.read_bytes())
 
 
 def prune_bundles(tenant_dir: Path, keep: timedelta, now: datetime,

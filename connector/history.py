@@ -20,6 +20,7 @@ from pathlib import Path
 
 from connector.errors import ConfigError
 from connector.models import Finding, HistoryContext, Outcome, Report, RunSummary, utc_now
+from connector.private_files import touch_private
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -60,9 +61,9 @@ class History:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
             # Findings name people: keep the state folder and the file private to this user.
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # SQLite gives its -journal and -wal files the database's mode: create it 0600 first.
+            touch_private(self.path)
             with closing(sqlite3.connect(self.path, timeout=30)) as db:
-                self.path.chmod(0o600)
                 db.execute("PRAGMA foreign_keys = ON")
                 db.executescript(SCHEMA)
                 with db:  # one transaction: committed on success, rolled back on error

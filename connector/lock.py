@@ -18,6 +18,7 @@ from filelock import FileLock, Timeout
 
 from connector.errors import RunLocked
 from connector.models import utc_now
+from connector.private_files import FILE_MODE, private_dir, write_private
 
 
 def lock_path(state_dir: Path, tenant: str) -> Path:
@@ -32,8 +33,8 @@ def tenant_lock(
 ) -> Iterator[Path]:
     """Hold the tenant's lock for the block; raise `RunLocked` if another run holds it."""
     path = lock_path(state_dir, tenant)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path), timeout=timeout, is_singleton=False)
+    private_dir(path.parent)
+    lock = FileLock(str(path), timeout=timeout, mode=FILE_MODE, is_singleton=False)
     try:
         lock.acquire()
     except Timeout as exc:
@@ -54,7 +55,7 @@ def _owner_file(path: Path) -> Path:
 
 def _write_holder(path: Path, run_id: str) -> None:
     info = {"pid": os.getpid(), "run_id": run_id, "since": utc_now().isoformat()}
-    _owner_file(path).write_text(json.dumps(info), encoding="utf-8")
+    write_private(_owner_file(path), json.dumps(info))
 
 
 def _holder(path: Path) -> str:

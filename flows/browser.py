@@ -35,6 +35,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from connector.errors import BrowserError, ConfigError
 from connector.models import utc_now
+from connector.private_files import private_umask
 from flows.trace_scrub import scrub_trace
 
 log = logging.getLogger(__name__)
@@ -261,7 +262,8 @@ def start_browser(stack: ExitStack, options: BrowserOptions, shared: Browser | N
     if shared is not None:
         return shared  # the caller's browser: it outlives this session
     try:
-        playwright = stack.enter_context(sync_playwright())
+        with private_umask():  # the driver (and what it writes: trace.zip) inherits umask 077
+            playwright = stack.enter_context(sync_playwright())
     except PlaywrightError as exc:
         raise BrowserError(f"Playwright could not start: {exc.message}") from exc
     browser = launch(playwright, options)

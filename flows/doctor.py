@@ -1,10 +1,11 @@
 """Doctor: open every page of the portal and compare it with its page object's fingerprint.
 
 Each page gets a `PageCheck`: ok, or the locator (override key) that no longer matches, with a
-screenshot (data rows and banner masked) and the page's ARIA snapshot saved as evidence, so an
-operator can re-point a locator with an override without reading code. A page during whose
-visit the read-only guard blocked a write fails too, naming the write (writes blocked before the
-first page count against the first page, so none slips through unreported).
+screenshot (data rows, values and banner masked) and the page's structure-only ARIA snapshot
+saved as evidence (flows.pages.evidence), so an operator can re-point a locator with an override
+without reading code. A page during whose visit the read-only guard blocked a write fails too,
+naming the write (writes blocked before the first page count against the first page, so none
+slips through unreported).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from flows.pages.audit_trail import AuditTrailPage
 from flows.pages.base import BasePage
 from flows.pages.dashboard import DashboardPage
 from flows.pages.directory_sync import DirectorySyncPage
+from flows.pages.evidence import save_evidence
 from flows.pages.groups import GroupsPage
 from flows.pages.portal_users import PortalUsersPage
 from flows.pages.user_monitoring import UserMonitoringPage
@@ -103,20 +105,11 @@ def _failed(
 
 
 def _evidence(page: Page, name: str, evidence_dir: Path) -> tuple[str | None, str | None]:
-    """A masked screenshot and the ARIA snapshot of the page's body, as files (0600)."""
-    shot, aria = evidence_dir / f"doctor-{name}.png", evidence_dir / f"doctor-{name}.aria.yml"
-    data_rows = page.get_by_role("row").filter(has=page.get_by_role("cell"))
+    """A masked screenshot and the structure-only ARIA snapshot of the page, as files (0600)."""
     try:
-        page.screenshot(
-            path=shot,
-            full_page=True,
-            mask=[data_rows, page.get_by_role("banner")],
-            animations="disabled",
-        )
-        shot.chmod(0o600)
-        aria.write_text(page.locator("body").aria_snapshot(), encoding="utf-8")
-        aria.chmod(0o600)
+        shot, aria = save_evidence(page, evidence_dir, f"doctor-{name}", full_page=True)
     except PlaywrightError as exc:
         log.warning("doctor: no evidence for %s: %s", name, exc.message)
+        shot = evidence_dir / f"doctor-{name}.png"
         return (str(shot) if shot.exists() else None), None
     return str(shot), str(aria)

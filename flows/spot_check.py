@@ -20,6 +20,7 @@ from playwright.sync_api import Locator, Page
 
 from connector.errors import PortalError
 from connector.models import MonitoredUser, PortalUser, SpotCheckResult
+from connector.private_files import write_private
 from flows.pages.paging import ListRead, ReadablePage
 from flows.pages.portal_users import PortalUsersPage
 from flows.pages.user_monitoring import UserMonitoringPage
@@ -147,13 +148,11 @@ def _evidence(
     target = _region(page, list_page)
     path = evidence_dir / f"spot-{surface}-{account_key(email)}.png"  # no address in file names
     try:
-        target.screenshot(
-            path=path, mask=[others, page.get_by_role("banner")], animations="disabled"
-        )
+        png = target.screenshot(mask=[others, page.get_by_role("banner")], animations="disabled")
     except PlaywrightError as exc:
         log.warning("no screenshot for the spot check on %s: %s", surface, exc.message)
         return None
-    path.chmod(0o600)
+    write_private(path, png)  # 0600 from the start (the browser's process writes no file)
     return str(path)
 
 

@@ -23,6 +23,8 @@ import pyotp
 
 from connector.errors import CredentialsRejected, SignInError
 from connector.models import utc_now
+from connector.private_files import private_dir as make_private_dir
+from connector.private_files import write_private
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +33,8 @@ TOTP_MIN_LEFT_S = 5  # a code with less time left than this waits for the next w
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) and make it owner-only (0700)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create `path` (missing parents 0700 too) and make it owner-only (0700)."""
+    make_private_dir(path)
     os.chmod(path, 0o700)
     return path
 
@@ -40,11 +42,7 @@ def private_dir(path: Path) -> Path:
 def private_write(path: Path, text: str) -> None:
     """Write a file readable by its owner only (0600) inside a 0700 folder, atomically."""
     private_dir(path.parent)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(tmp, path)
+    write_private(path, text)
 
 
 def account_key(email: str) -> str:

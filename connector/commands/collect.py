@@ -18,6 +18,7 @@ from connector.commands.progress import Steps
 from connector.inputs import output_file
 from connector.lock import tenant_lock
 from connector.models import RunInfo, Snapshot, utc_now
+from connector.private_files import private_dir, write_private
 from connector.redaction import host_of
 from connector.terminal import printable
 
@@ -38,8 +39,7 @@ def execute(args: argparse.Namespace) -> int:
                   portal_host=host_of(url), started_at=started, finished_at=utc_now())
     snapshot = Snapshot.model_validate(
         {"run": run, **data.snapshot_fields(), "history": context})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(snapshot_json(snapshot), encoding="utf-8")
+    write_private(out, snapshot_json(snapshot))  # 0600: the snapshot names every user read
     print(out)
     complete = all(c.complete for c in snapshot.collections) and data.failure is None
     if data.failure is not None:
@@ -51,5 +51,5 @@ def execute(args: argparse.Namespace) -> int:
 def _history_context(path: Path, tenant: str) -> object:
     from connector.history import History
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     return History(path).context(tenant)

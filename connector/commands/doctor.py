@@ -19,6 +19,7 @@ from connector.commands.portal import require_url, session
 from connector.errors import PortalError, SignInError
 from connector.lock import tenant_lock
 from connector.models import PageCheck, utc_now
+from connector.private_files import write_private
 from connector.terminal import printable
 
 
@@ -53,7 +54,7 @@ def run_doctor(w: Wiring, out: TextIO | None = None) -> int:
 def _write(bundle: Bundle, checks: Sequence[PageCheck], sign_in_error: str | None) -> None:
     data = {"sign_in": "ok" if sign_in_error is None else sign_in_error,
             "pages": [c.model_dump(mode="json") for c in checks]}
-    (bundle.root / "doctor.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_private(bundle.root / "doctor.json", json.dumps(data, indent=2) + "\n")
 
 
 def print_table(checks: Sequence[PageCheck], out: TextIO) -> None:

@@ -10,6 +10,7 @@ from connector.cli import EXIT_INCONCLUSIVE, EXIT_VERIFIED
 from connector.commands.context import prepare
 from connector.commands.identities import read_identities
 from connector.inputs import output_file
+from connector.private_files import write_private
 from connector.terminal import printable
 
 
@@ -18,8 +19,7 @@ def execute(args: argparse.Namespace) -> int:
     w = prepare(args)
     out = output_file(Path(args.out), "--out")
     source = read_identities(w)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(source.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    write_private(out, source.model_dump_json(indent=2) + "\n")  # 0600: it names every identity
     print(out)
     people = len(source.identities)
     # provider text may hold terminal escapes: shown, never acted on

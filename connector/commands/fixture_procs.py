@@ -18,6 +18,7 @@ from pathlib import Path
 
 import connector
 from connector.errors import ConfigError, ConnectorError
+from connector.private_files import PRIVATE_UMASK, open_private
 
 START_TIMEOUT_S = 60.0
 
@@ -45,10 +46,10 @@ def fixture_env(root: Path) -> dict[str, str]:
 
 def run_fixture_tool(root: Path, args: Sequence[str], log_path: Path) -> None:
     """Run `python -m <args>` in the checkout to completion (e.g. the identity-export writer)."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w", encoding="utf-8") as log:
+    with open_private(log_path) as log:  # what the tool writes (an identity export) is 0600 too
         done = subprocess.run([sys.executable, "-m", *args], cwd=root, env=fixture_env(root),
-                              stdout=log, stderr=subprocess.STDOUT, check=False, timeout=120)
+                              stdout=log, stderr=subprocess.STDOUT, check=False, timeout=120,
+                              umask=PRIVATE_UMASK)
     if done.returncode != 0:
         raise ConnectorError(f"'python -m {' '.join(args)}' failed: {_tail(log_path)}",
                              remedy=f"See {log_path}; run 'make setup' to install the dev extras.")
@@ -60,11 +61,10 @@ def fixture_server(
 ) -> Iterator[list[str]]:
     """Run `python -m <args>` until the block ends; yields its first `lines` stdout lines
     (the first is the base URL)."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w", encoding="utf-8") as log:
+    with open_private(log_path) as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", *args], cwd=root, env=fixture_env(root),
-            stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1,
+            stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1, umask=PRIVATE_UMASK,
         )
         printed: queue.Queue[str] = queue.Queue()
         pump = threading.Thread(target=_pump, args=(proc, printed), daemon=True)

@@ -20,6 +20,7 @@ from connector.cli import exit_code_for_verdict
 from connector.commands.context import prepare
 from connector.errors import ConfigError, InputFileError
 from connector.models import Policy, Report, Snapshot
+from connector.private_files import write_private
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -49,7 +50,7 @@ def rerender(source: Path, out_dir: Path, policy: Policy, out: TextIO | None = N
         snapshot = _validate(Snapshot, data, source)
         report = evaluate(snapshot, policy)
         if identities is not None or bundle.snapshot_path.resolve() != source.resolve():
-            bundle.snapshot_path.write_text(snapshot_json(snapshot), encoding="utf-8")
+            write_private(bundle.snapshot_path, snapshot_json(snapshot))
     copy_evidence(source.parent, bundle)
     render_bundle(report, bundle.root)
     stream = out or sys.stdout

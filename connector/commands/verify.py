@@ -29,6 +29,7 @@ from connector.commands.progress import Steps
 from connector.errors import ConfigError
 from connector.lock import tenant_lock
 from connector.models import IdentitySource, Report, RunInfo, RunType, Snapshot, utc_now
+from connector.private_files import private_dir
 from connector.redaction import host_of
 from connector.terminal import printable
 
@@ -117,7 +118,7 @@ def replace_run(run: RunInfo, **changes: object) -> RunInfo:
 def _history(w: Wiring) -> History:
     from connector.history import History
 
-    w.state_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(w.state_dir)
     return History(w.history_path)
 
 

@@ -6,11 +6,10 @@ report.json alone, offline. Each `render_*` returns text; `render_bundle` writes
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from connector.models import Report
+from connector.private_files import private_dir, write_private
 
 from .csv_out import COLUMNS as ACTION_PLAN_COLUMNS
 from .csv_out import render_action_plan
@@ -36,7 +35,7 @@ __all__ = [
 
 def render_bundle(report: Report, out_dir: Path) -> list[Path]:
     """Write the five report files into `out_dir` (evidence paths are relative to it)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     texts = (
         render_json(report),
         render_html(report, evidence_root=out_dir),
@@ -48,16 +47,6 @@ def render_bundle(report: Report, out_dir: Path) -> list[Path]:
 
 
 def _write(path: Path, text: str) -> Path:
-    """Write atomically (a reader never sees half a report), bytes exactly as rendered.
-
-    The file keeps mkstemp's 0600 mode: reports name people and accounts (field lesson 7).
-    """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write atomically (a reader never sees half a report), bytes exactly as rendered, 0600:
+    reports name people and accounts (field lesson 7)."""
+    return write_private(path, text)

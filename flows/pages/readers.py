@@ -30,6 +30,7 @@ from flows.pages.api_tokens import ApiTokensPage
 from flows.pages.audit_trail import AuditTrailPage
 from flows.pages.base import SessionLike
 from flows.pages.directory_sync import DirectorySyncPage
+from flows.pages.evidence import save_evidence
 from flows.pages.groups import GroupsPage
 from flows.pages.paging import Retry, kind_of
 from flows.pages.portal_users import PortalUsersPage
@@ -155,13 +156,11 @@ class DomReader:
 
 
 def capture(session: SessionLike, folder: Path, stem: str) -> tuple[str, ...]:
-    """Screenshot + ARIA snapshot of the current page; paths relative to the folder's parent."""
+    """Masked screenshot + structure-only ARIA snapshot of the current page (0600, see
+    flows.pages.evidence); paths relative to the folder's parent."""
     stem = re.sub(r"[^a-z0-9-]+", "-", stem.lower())
-    folder.mkdir(parents=True, exist_ok=True)
-    shot, aria = folder / f"{stem}.png", folder / f"{stem}.aria.yml"
     try:
-        session.page.screenshot(path=str(shot), full_page=False)
-        aria.write_text(session.page.locator("body").aria_snapshot(), encoding="utf-8")
+        shot, aria = save_evidence(session.page, folder, stem)
     except PlaywrightError:
         return ()
     return tuple(str(p.relative_to(folder.parent)) for p in (shot, aria))

@@ -99,12 +99,14 @@ def test_layout_change_evidence_stays_inside_the_evidence_folder(tmp_path: Path)
     class _NoPage:
         class page:  # noqa: N801  # the attribute name capture() uses
             @staticmethod
-            def screenshot(path: str, full_page: bool) -> None:
-                Path(path).write_bytes(b"png")
+            def screenshot(**options: Any) -> bytes:
+                return b"png"
 
             @staticmethod
             def locator(selector: str) -> Any:
                 return type("L", (), {"aria_snapshot": staticmethod(lambda: "- main")})()
+
+            get_by_role = get_by_text = locator  # mask locators: never resolved by this fake
 
     paths = capture(_NoPage(), tmp_path / "evidence", "ui-changed/../x y")  # type: ignore[arg-type]
     assert paths == ("evidence/ui-changed-x-y.png", "evidence/ui-changed-x-y.aria.yml")
