@@ -223,7 +223,8 @@ def _print_json(bundle: Bundle, report: Report, expectations: dict[str, Expectat
         "reasons": [{"reason": r.reason.value, "message": r.message} for r in report.reasons],
         "addresses": [_address_json(e, report, bundle) for e in expectations.values()],
     }
-    print(json.dumps(document, indent=2, ensure_ascii=False), file=out)
+    # ASCII only: a hostile name (bidi controls, escapes) reaches a terminal as inert \u escapes
+    print(json.dumps(document, indent=2), file=out)
 
 
 def _address_json(expected: Expectation, report: Report, bundle: Bundle) -> dict[str, object]:

@@ -4,6 +4,7 @@ addresses unknown to the provider, typo suggestions, and the minimal identity so
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,34 @@ def test_minimal_source_holds_only_the_asked_identities() -> None:
     assert cut is not None and [i.id for i in cut.identities] == ["1"]
     assert cut.warnings == ("2 groups not expanded", "1 warning(s) about other identities left out")
     assert (cut.kind, cut.location, cut.complete) == ("file", "ids.csv", True)
+
+
+def test_json_output_is_one_ascii_document_even_for_hostile_text(tmp_path: Path) -> None:
+    """--json prints exactly one JSON document, ASCII only: bidi controls and terminal escapes in
+    portal text arrive as inert \\u escapes and decode back unchanged."""
+    from connector.bundle import Bundle
+    from connector.commands.check import _print_json
+    from connector.models import Report, RunInfo, utc_now
+
+    hostile = "Ev\u202eil \x1b[31mname"
+    row = MonitoredUser(address="anna.berg@acme.example", sync_state="Live",
+                        status="Good connection")
+    found = SpotCheckResult(email="anna.berg@acme.example", surface="user_monitoring", found=True,
+                            conclusive=True, monitored_user=row)
+    unsure = SpotCheckResult(email="anna.berg@acme.example", surface="portal_users", found=False,
+                             conclusive=False, message=hostile)
+    expected = expectation_for(found.email, None, SOURCE)
+    run = RunInfo(run_id="r1", tool_version="0", tenant="t", portal_host="h", started_at=utc_now())
+    findings = (*judge(found, expected), *judge(unsure, expected))
+    report = Report(run=run, verdict="inconclusive", findings=findings,
+                    spot_checks=(found, unsure), evaluated_at=utc_now())
+    out = io.StringIO()
+    _print_json(Bundle(tmp_path), report, {found.email: expected}, 3, out)
+    text = out.getvalue()
+    assert text.isascii() and "\x1b" not in text
+    surfaces = json.loads(text)["addresses"][0]["surfaces"]
+    assert (surfaces["user_monitoring"]["state"], surfaces["user_monitoring"]["row"]) == (
+        "found", {"address": "anna.berg@acme.example", "sync_state": "Live",
+                  "status": "Good connection"})
+    assert (surfaces["portal_users"]["state"], surfaces["portal_users"]["outcome"],
+            surfaces["portal_users"]["message"]) == ("inconclusive", "unverified", hostile)
