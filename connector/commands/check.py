@@ -33,10 +33,12 @@ from connector.commands.portal import error_kind, require_url, session
 from connector.commands.spot_rules import (
     Expectation,
     addresses_for,
+    asked_addresses,
     expectation_for,
     find_identity,
     judge,
     merge_results,
+    minimal_policy,
     minimal_source,
     unknown_reason,
     verdict_of,
@@ -183,7 +185,8 @@ def _report(
     return Report(
         run=run.model_copy(update={"finished_at": finished}),
         verdict=verdict_of(findings, results, reasons), reasons=tuple(reasons), counts=counts,
-        findings=tuple(findings), identity_source=source, policy=w.policy,
+        findings=tuple(findings), identity_source=source,
+        policy=minimal_policy(w.policy, asked_addresses(expectations, source, w.policy.domain_map)),
         spot_checks=tuple(results), evaluated_at=finished,
     )
 

@@ -19,6 +19,7 @@ from connector.models import (
     IdentitySource,
     InconclusiveReason,
     Outcome,
+    Policy,
     ReasonDetail,
     SpotCheckResult,
     Verdict,
@@ -133,9 +134,7 @@ def minimal_source(source: IdentitySource | None, expectations: Mapping[str, Exp
     if source is None:
         return None
     identities = asked_identities(list(expectations), source, domain_map)
-    allowed = {normalise(a) for e in expectations
-               for a in addresses_for(e, find_identity(e, source, domain_map), domain_map)}
-    allowed |= {e.suggestion for e in expectations.values() if e.suggestion}
+    allowed = asked_addresses(expectations, source, domain_map)
 
     def keep(messages: tuple[str, ...], what: str) -> tuple[str, ...]:
         kept = tuple(m for m in messages
@@ -146,6 +145,21 @@ def minimal_source(source: IdentitySource | None, expectations: Mapping[str, Exp
     return source.model_copy(update={"identities": identities,
                                      "errors": keep(source.errors, "error(s)"),
                                      "warnings": keep(source.warnings, "warning(s)")})
+
+
+def asked_addresses(expectations: Mapping[str, Expectation], source: IdentitySource | None,
+                    domain_map: Mapping[str, str]) -> set[str]:
+    """Every address a spot check's report may name: the asked ones, their identities' emails and
+    aliases, the domain-map spellings of those, and a suggested typo fix (normalised)."""
+    allowed = {normalise(a) for e in expectations
+               for a in addresses_for(e, find_identity(e, source, domain_map), domain_map)}
+    return allowed | {e.suggestion for e in expectations.values() if e.suggestion}
+
+
+def minimal_policy(policy: Policy, allowed: set[str]) -> Policy:
+    """The policy with only the exceptions about the asked addresses (others name other people)."""
+    exceptions = tuple(x for x in policy.exceptions if normalise(x.email) in allowed)
+    return policy.model_copy(update={"exceptions": exceptions})
 
 
 def addresses_for(email: str, identity: Identity | None,

@@ -238,3 +238,23 @@ def test_json_output_is_one_ascii_document_even_for_hostile_text(tmp_path: Path)
                   "status": "Good connection"})
     assert (surfaces["portal_users"]["state"], surfaces["portal_users"]["outcome"],
             surfaces["portal_users"]["message"]) == ("inconclusive", "unverified", hostile)
+
+
+def test_minimal_policy_keeps_only_exceptions_about_the_asked_addresses() -> None:
+    """The report's policy keeps the exceptions for the asked person (alias and domain-map
+    spellings included) and drops those naming anyone else."""
+    from datetime import UTC, datetime
+
+    from connector.commands.spot_rules import asked_addresses, minimal_policy
+    from connector.models import ExceptionRule, Policy
+
+    def rule(email: str) -> ExceptionRule:
+        return ExceptionRule(email=email, owner="it.ops@acme.example", reason="r",
+                             expires=datetime(2030, 1, 1, tzinfo=UTC))
+
+    others = (rule("other.person@acme.example"), rule("scanner@acme.example"))
+    policy = Policy(domain_map=DOMAIN_MAP, exceptions=(rule("MJ@acme-corp.example"), *others))
+    asked = {"mark.jensen@acme.example": expectation_for("mark.jensen@acme.example", None, SOURCE)}
+    allowed = asked_addresses(asked, SOURCE, DOMAIN_MAP)
+    assert [x.email for x in minimal_policy(policy, allowed).exceptions] == ["MJ@acme-corp.example"]
+    assert minimal_policy(policy, allowed).domain_map == DOMAIN_MAP
