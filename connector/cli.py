@@ -14,9 +14,13 @@ traceback; only an unexpected exception (a bug) shows one, and only with --verbo
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
 from typing import NoReturn, TextIO
 
 from connector.errors import ConfigError, ConnectorError
@@ -28,6 +32,12 @@ EXIT_DRIFT = 1
 EXIT_USAGE = 2
 EXIT_INCONCLUSIVE = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what schedulers (cron, Kubernetes) expect
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler stopping the run): unwinds like Ctrl-C, so locks are released, the
+    browser is closed and the bundle records that the run was stopped."""
 
 VERDICT_EXIT: dict[Verdict, int] = {
     "verified": EXIT_VERIFIED,
@@ -56,6 +66,8 @@ def exit_code_for_verdict(verdict: Verdict) -> int:
 
 def exit_code_for_error(exc: BaseException) -> int:
     """The exit code of a run that ended with an exception instead of a report."""
+    if isinstance(exc, Terminated):
+        return EXIT_TERMINATED
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED
     if isinstance(exc, ConfigError):
@@ -86,7 +98,7 @@ def _error_lines(exc: BaseException, *, verbose: bool) -> list[str]:
         if verbose and exc.__cause__ is not None:
             lines.append(f"cause: {exc.__cause__!r}")
     elif isinstance(exc, KeyboardInterrupt):
-        lines = ["interrupted"]
+        lines = ["terminated" if isinstance(exc, Terminated) else "interrupted"]
     else:
         lines = [f"error: unexpected {type(exc).__name__}: {exc}",
                  "remedy: this is a bug; run with --verbose and report the traceback"]
@@ -103,16 +115,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in args_list or "--verbose" in args_list
     try:
-        try:
-            args = build_parser().parse_args(args_list)
-        except SystemExit as done:  # --help and --version: argparse printed, now stop cleanly
-            return int(done.code or 0) if not isinstance(done.code, str) else EXIT_USAGE
-        return _dispatch(args.command)(args)
+        with _sigterm_raises():
+            try:
+                args = build_parser().parse_args(args_list)
+            except SystemExit as done:  # --help and --version: argparse printed, now stop
+                return int(done.code or 0) if not isinstance(done.code, str) else EXIT_USAGE
+            return _dispatch(args.command)(args)
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - mapped to an exit code
         print_error(exc, verbose=verbose)
         return exit_code_for_error(exc)
     finally:
         reset_logging()
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into `Terminated` for the block (main thread only; the old handler after).
+
+    Without it Python dies on the spot: no `finally` runs, so a bundle could be left without
+    its run.json and the lock's owner note behind. A second SIGTERM kills as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _dispatch(command: str) -> Callable[..., int]:

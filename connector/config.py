@@ -56,7 +56,8 @@ from connector.errors import ConfigError
 from connector.models import ExceptionRule, Policy, Severity
 from connector.redaction import credential_problem
 
-_TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# No trailing '.': folder names drop it, so 'acme.' would share reports/acme/ with 'acme'.
+_TENANT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_-])?$")
 # Where the credential belongs instead of inside the URL setting.
 _SECRET_VAR = {"portal_url": "TESSIAN_PORTAL_PASSWORD", "okta_org_url": "OKTA_API_TOKEN",
                "entra_graph_url": "ENTRA_CLIENT_SECRET",
@@ -160,7 +161,8 @@ class Settings(BaseSettings):
     @classmethod
     def _tenant_name(cls, value: str) -> str:
         if not _TENANT.match(value):
-            raise ValueError("use letters, digits, '.', '_' or '-' (it names folders)")
+            raise ValueError("use letters, digits, '.', '_' or '-', not ending in '.' (it names "
+                             "folders)")
         return value
 
     @field_validator("grace_period", mode="before")

@@ -23,6 +23,7 @@ from pydantic import AfterValidator, BeforeValidator, SecretStr
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 _BASE32 = re.compile(r"^[A-Z2-7]+$")
+MIN_SEED_CHARS = 16  # 80 bits, the shortest seed authenticator set-ups issue
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhms])")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 _PEM_KEY = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")
@@ -43,6 +44,9 @@ def normalise_seed(value: Any) -> Any:
     if len(seed) % 8 in (1, 3, 6) or not _decodes(seed):
         raise ValueError(f"not a whole base32 TOTP seed ({len(seed)} characters is no whole "
                          "number of bytes): copy the complete seed")
+    if len(seed) < MIN_SEED_CHARS:
+        raise ValueError(f"too short for a TOTP seed ({len(seed)} characters; set-ups show at "
+                         f"least {MIN_SEED_CHARS}): copy the complete seed")
     return SecretStr(seed)
 
 

@@ -66,11 +66,18 @@ class Clock:
     sleep: Callable[[float], None] = time.sleep
 
 
+class _Totp(pyotp.TOTP):
+    """pyotp's TOTP accepting the 80-bit seeds authenticator set-ups still issue (16 base32
+    characters; pyotp wants 112 bits): the portal chooses the seed, not the connector."""
+
+    min_secret_length_bits = 80
+
+
 class TotpSource:
     """Codes from a seed, never one about to expire and never one from a window already used."""
 
     def __init__(self, secret: str, memory: Path, clock: Clock | None = None) -> None:
-        self.totp = pyotp.TOTP(secret, interval=TOTP_STEP_S)
+        self.totp = _Totp(secret, interval=TOTP_STEP_S)
         self.memory, self.clock = memory, clock or Clock()
 
     def _last_window(self) -> int:
@@ -79,22 +86,31 @@ class TotpSource:
 
     def next_code(self) -> str:
         """The code to submit now, after waiting for a fresh window when needed."""
-        now = self.clock.now()
-        window = int(now // TOTP_STEP_S)
-        if TOTP_STEP_S - now % TOTP_STEP_S < TOTP_MIN_LEFT_S:
-            window += 1
-        window = max(window, self._last_window() + 1)
-        wait = window * TOTP_STEP_S - now
-        if wait > 2 * TOTP_STEP_S:
-            raise SignInError(
-                "The last two-factor code used lies in the future: is the clock right?"
-            )
+        window, wait = self._reserve()
         if wait > 0:
             log.info("waiting %.1f s for a fresh two-factor window", wait)
             self.clock.sleep(wait + 0.05)
-        # Remember the window before submitting: a crash after the submit must not reuse it.
-        private_write(self.memory, json.dumps({"window": window}))
         return self.totp.at(window * TOTP_STEP_S)
+
+    def _reserve(self) -> tuple[int, float]:
+        """Choose the window and remember it (before submitting: a crash after the submit must
+        not reuse it), under a file lock: two runs signing in to one account at once (two
+        tenants on one portal) read and write the memory in turn, so never share a code."""
+        from filelock import FileLock
+
+        private_dir(self.memory.parent)
+        with FileLock(str(self.memory.with_suffix(".lock")), mode=0o600, is_singleton=False):
+            now = self.clock.now()
+            window = int(now // TOTP_STEP_S)
+            if TOTP_STEP_S - now % TOTP_STEP_S < TOTP_MIN_LEFT_S:
+                window += 1
+            window = max(window, self._last_window() + 1)
+            if window * TOTP_STEP_S - now > 2 * TOTP_STEP_S:
+                raise SignInError(
+                    "The last two-factor code used lies in the future: is the clock right?"
+                )
+            private_write(self.memory, json.dumps({"window": window}))
+        return window, window * TOTP_STEP_S - now
 
 
 class RefusalMemory:

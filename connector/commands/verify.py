@@ -74,14 +74,14 @@ def run_verify(w: Wiring, *, run_type: RunType, command: str, out: TextIO | None
         bundle = create_bundle(w.reports_dir, w.tenant, run.started_at, run.run_id)
         try:
             report = _collect_and_evaluate(w, run, bundle, steps, identities, context)
-        except BaseException as exc:
+            settle_trace(bundle, w.browser.trace, report.verdict)
+            history.record(report)
+            code = exit_code_for_verdict(report.verdict)
+            write_run_meta(bundle, report.run, report=report, exit_code=code, command=command,
+                           extra={"read_mode": w.portal.mode, "trace": bundle.trace_path.exists()})
+        except BaseException as exc:  # SIGTERM (Terminated) and Ctrl-C included
             _record_failure(bundle, run, command, exc)
             raise
-        settle_trace(bundle, w.browser.trace, report.verdict)
-        history.record(report)
-        code = exit_code_for_verdict(report.verdict)
-        write_run_meta(bundle, report.run, report=report, exit_code=code, command=command,
-                       extra={"read_mode": w.portal.mode, "trace": bundle.trace_path.exists()})
         _retain(w, history, bundle)
     print_outcome(bundle, report, out, traced=w.browser.trace != "off")
     return code
@@ -134,13 +134,17 @@ def _file_source(w: Wiring) -> bool:
 
 
 def _record_failure(bundle: Bundle, run: RunInfo, command: str, exc: BaseException) -> None:
-    """run.json for a run that ended without a report; a usage error found only once the run had
-    started (e.g. Chromium could not open a window) leaves no bundle: nothing ran."""
+    """run.json for a run that ended without delivering its verdict, and no report files (a
+    report.json written just before a SIGTERM must not read as the run's verdict); a usage error
+    found before anything was read (e.g. Chromium could not open a window) leaves no bundle."""
     from connector.cli import exit_code_for_error
+    from connector.report import BUNDLE_FILES
 
-    if isinstance(exc, ConfigError):
+    if isinstance(exc, ConfigError) and not bundle.snapshot_path.exists():
         shutil.rmtree(bundle.root, ignore_errors=True)
         return
+    for name in BUNDLE_FILES:
+        (bundle.root / name).unlink(missing_ok=True)
     write_run_meta(bundle, run, report=None, exit_code=exit_code_for_error(exc), command=command,
                    extra={"error": type(exc).__name__})
 

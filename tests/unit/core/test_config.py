@@ -83,13 +83,13 @@ def test_cli_beats_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def test_portal_credentials_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The four documented TESSIAN_* variables fill the credentials; secrets stay SecretStr."""
-    for name, value in (("EMAIL", "v@x.com"), ("PASSWORD", "pw-123"), ("TOTP_SECRET", "JBSWY3DP")):
+    for name, value in (("EMAIL", "v@x.com"), ("PASSWORD", "pw-123"), ("TOTP_SECRET", "JBSWY3DPEHPK3PXP")):
         monkeypatch.setenv(f"TESSIAN_PORTAL_{name}", value)
     monkeypatch.setenv("TESSIAN_API_TOKEN", "tok-456")
     s = _load()
     assert s.portal_email == "v@x.com"
     assert isinstance(s.portal_password, SecretStr) and s.portal_password.get_secret_value() == "pw-123"
-    assert s.portal_totp_secret.get_secret_value() == "JBSWY3DP"  # type: ignore[union-attr]
+    assert s.portal_totp_secret.get_secret_value() == "JBSWY3DPEHPK3PXP"  # type: ignore[union-attr]
     assert s.api_token.get_secret_value() == "tok-456"  # type: ignore[union-attr]
     assert "pw-123" not in repr(s) and "tok-456" not in str(s.redacted())
 
