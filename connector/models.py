@@ -146,6 +146,7 @@ class CollectionErrorKind(StrEnum):
     UI_CHANGED = "ui_changed"
     COUNT_MISMATCH = "count_mismatch"
     TOTAL_CHANGED = "total_changed"
+    ROWS_MOVED = "rows_moved"  # same total, but rows shifted across page boundaries mid-read
     DUPLICATE_ROWS = "duplicate_rows"
     HTTP_ERROR = "http_error"
     RATE_LIMITED = "rate_limited"
@@ -388,6 +389,7 @@ class InconclusiveReason(StrEnum):
     MAINTENANCE = "maintenance"
     COUNT_MISMATCH = "count_mismatch"
     TOTAL_CHANGED = "total_changed"
+    ROWS_MOVED = "rows_moved"
     UI_CHANGED = "ui_changed"
     PROVIDER_FAILED = "provider_failed"
     SHRINK_GUARD = "shrink_guard"

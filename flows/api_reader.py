@@ -6,6 +6,16 @@ Auth is `Authorization: API-Token <token>`. Pagination follows `checkpoint` whil
 times. Every read returns its records with a `Collection` record (source "api"); the API states no
 total, so `expected_count` stays None and completeness means "reached additional_results=false
 with no fatal error".
+
+What "complete" promises while users are synced in and out mid-read: every user present from the
+first call to the last was returned. That rests on the checkpoint being a cursor, as the spec
+says ("events from the previous request will not be included": it marks what was returned, not a
+row offset), so a removal before it cannot move a later user past it; the fixture pages users by
+id, and tests/integration/flows_read/test_churn_api.py pins that under the `churn` fault. It is
+not a snapshot: a user removed mid-read may still be listed (a false `not_removed`, never a false
+"gone"), and one synced in mid-read may or may not be. With no total to count against, an
+offset-like checkpoint could not be detected here; the DOM read (whose rows are proven against
+the status line, flows.pages.paging) and cross-check mode are the guard against that.
 """
 
 from __future__ import annotations

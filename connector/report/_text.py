@@ -99,6 +99,11 @@ REASON_TEXT: dict[InconclusiveReason, tuple[str, str]] = {
         "The portal's total changed while the list was being read.",
         "The tenant was changing during the run (often Directory Sync): run again.",
     ),
+    InconclusiveReason.ROWS_MOVED: (
+        "Rows moved between the pages of a portal list while it was being read (users synced in "
+        "and out, the total unchanged), so a row may have been missed.",
+        "The tenant was changing during the run (often Directory Sync): run again.",
+    ),
     InconclusiveReason.UI_CHANGED: (
         "A portal page no longer looks the way the connector expects.",
         "Run 'tessian-connector doctor', then re-point the locator with a locator override.",

@@ -1,10 +1,33 @@
 """Read every page of a list page and prove the read complete, or say why it is not.
 
-The proof: the rows read (distinct, none twice) equal the status line's total, and the total did
-not move while the pages were read. Transient failures (5xx, maintenance, a page that did not
-load, a page that rendered short) are retried a bounded number of times; a session that expired
-is signed in again by the session on the next navigation and reading resumes at the same page.
-Everything that happened is recorded in the `Collection`; nothing is papered over.
+The proof: the rows read (distinct, none twice) equal the status line's total, the total did not
+move while the pages were read, and, for a list of more than one page, every row read on pages
+1..n-1 is seen again when those pages are read a second time, after page n. Transient failures
+(5xx, maintenance, a page that did not load, a page that rendered short) are retried a bounded
+number of times; a session that expired is signed in again by the session on the next navigation
+and reading resumes at the same page. Everything that happened is recorded in the `Collection`;
+nothing is papered over.
+
+Why the second look, and why it suffices. Pages are read one after another while the portal may
+sync users in and out; a removal before the current page boundary and a joiner after it leave
+the total unchanged but move every later row back by one, so the next page's first row slips
+onto a page already read: a row present throughout is never read, the count still adds up, and
+a leaver still in the portal would be reported gone. Offsets cannot catch that; this can:
+
+  Assume (a) one page load shows its rows and its total as of one instant (one data answer),
+  and (b) a row that leaves the list does not come back under the same record key while the list
+  is read. Let pass 1 read pages 1..n, page n at instant t, with total T at every load, and
+  distinct keys R, |R| = T. Re-read pages 1..n-1 after t and find every key of R's pages 1..n-1
+  again. Each such key was in the list before t and after t, so by (b) at t; page n's keys were
+  at t by (a). So R is a subset of the list at t, which held T rows: R IS the list at t, exactly.
+  Any row present at t (in particular any row present throughout the read) was read, and no row
+  read was already gone or not yet there at t.
+
+When a key is not seen again, or a row turns up on two pages, rows moved: the whole read is
+done again (`Retry.restarts` times), then reported as fatal `rows_moved`. A list of one page is a
+single load, (a) alone proves it, and it is never read twice. The cost is n-1 extra page loads
+for a list of n pages; the proof needs every key of pages 1..n-1 observed after t, so no
+cheaper re-read of the same pages can carry it.
 """
 
 from __future__ import annotations
@@ -74,6 +97,11 @@ class _State(Generic[T]):
     total: int | None = None
     pages: int = 0
     shown: int | None = None  # rows per page the portal shows, when not the size asked for
+    last_page_keys: set[str] = field(default_factory=set)  # keys first read on the last page
+    moved: list[str] = field(default_factory=list)  # keys read on two different pages
+
+
+_Moved = tuple[CollectionErrorKind, str]  # why a read must start again
 
 
 def read_list(
@@ -90,12 +118,45 @@ def read_list(
     state: _State[T] = _State()
     for attempt in range(retry.restarts + 1):
         state = _State(errors=state.errors)
-        moved = _read_pages(page, state, query or {}, page_size, retry)
-        if not moved:
+        moved = _read_once(page, state, query or {}, page_size, retry)
+        if moved is None:
             break
+        kind, message = moved
         final = attempt == retry.restarts
-        state.errors.append(_error(K.TOTAL_CHANGED, moved, fatal=final, page=state.pages + 1))
+        state.errors.append(_error(kind, message, fatal=final, page=state.pages + 1))
     return ListRead(list(state.records.values()), _collection(surface, state, started))
+
+
+def _read_once(page: ListPage[T], state: _State[T], query: Mapping[str, str], size: int,
+               retry: Retry) -> _Moved | None:
+    """Pass 1 over every page, then the second look at pages 1..n-1; why to restart, if so."""
+    changed = _read_pages(page, state, query, size, retry)
+    if changed:
+        return K.TOTAL_CHANGED, changed
+    if state.moved:
+        return K.ROWS_MOVED, (f"{len(state.moved)} row(s) showed on two pages: rows moved "
+                              f"between page loads (users synced in or out while reading)")
+    if state.pages < 2 or any(e.fatal for e in state.errors):
+        return None  # one page is one load (nothing to confirm); a failed read is reported as is
+    return _confirm(page, state, query, size, retry)
+
+
+def _confirm(page: ListPage[T], state: _State[T], query: Mapping[str, str], size: int,
+             retry: Retry) -> _Moved | None:
+    """Read pages 1..n-1 again (after page n): every key first read there must be there again."""
+    again: _State[T] = _State(errors=state.errors, total=state.total, shown=state.shown)
+    changed = _read_pages(page, again, query, size, retry, last=state.pages - 1)
+    if changed:
+        return K.TOTAL_CHANGED, f"{changed} (read again to confirm the rows)"
+    if any(e.fatal for e in state.errors):
+        return None  # the second look failed: the read stays unproven, and says why
+    earlier = state.records.keys() - state.last_page_keys
+    gone = len(earlier - again.records.keys())
+    if gone:
+        return K.ROWS_MOVED, (f"{gone} of the {len(earlier):,} rows read on pages 1–"
+                              f"{state.pages - 1} were not there when those pages were read again "
+                              f"after page {state.pages}: rows moved between page loads")
+    return None
 
 
 class IncompleteRead(PortalError):
@@ -138,9 +199,10 @@ class ReadablePage(ListPage[T]):
 
 
 def _read_pages(
-    page: ListPage[T], state: _State[T], query: Mapping[str, str], size: int, retry: Retry
+    page: ListPage[T], state: _State[T], query: Mapping[str, str], size: int, retry: Retry,
+    last: int | None = None,
 ) -> str | None:
-    """Read pages into `state`; return a message when the total moved (caller restarts)."""
+    """Read pages (up to page `last`, else all) into `state`; a message when the total moved."""
     page_no = 1
     while True:
         try:
@@ -156,7 +218,7 @@ def _read_pages(
         if page_no == 1 and status.last < status.total and status.rows_on_page != size:
             state.shown = status.rows_on_page  # page_size not honoured: follow what it shows
         _add(page, state, records, page_no)
-        if status.last >= status.total:
+        if status.last >= status.total or page_no == last:
             return None
         page_no += 1
 
@@ -201,8 +263,10 @@ def _note_resign(page: ListPage[T], state: _State[T], before: int, page_no: int)
 
 
 def _add(page: ListPage[T], state: _State[T], records: list[T], page_no: int) -> None:
+    """Add one page's records; a key seen on an earlier page means the rows moved."""
     state.pages += 1
     on_page: dict[str, int] = {}
+    first_here: set[str] = set()
     for record in records:
         key = page.record_key(record)
         if page.ROWS_MAY_REPEAT:  # e.g. two identical audit rows in one minute: both are real
@@ -210,8 +274,12 @@ def _add(page: ListPage[T], state: _State[T], records: list[T], page_no: int) ->
             key = f"{key}#{on_page[key]}"
         if key in state.records:
             state.duplicates.append(f"{key} (page {page_no})")
+            if key not in first_here:  # read on an earlier page: the list shifted forward
+                state.moved.append(key)
         else:
             state.records[key] = record
+            first_here.add(key)
+    state.last_page_keys = first_here
 
 
 def _collection(surface: Surface, state: _State[T], started: object) -> Collection:

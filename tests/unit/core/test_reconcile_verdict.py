@@ -31,6 +31,7 @@ def _healthy(build, **snapshot_args):  # noqa: ANN001, ANN003, ANN202
     (K.DUPLICATE_ROWS, R.COUNT_MISMATCH),
     (K.SOURCES_DISAGREE, R.COUNT_MISMATCH),
     (K.TOTAL_CHANGED, R.TOTAL_CHANGED),
+    (K.ROWS_MOVED, R.ROWS_MOVED),
     (K.READ_ONLY_VIOLATION, R.READ_ONLY_VIOLATION),
     (K.HTTP_ERROR, R.INCOMPLETE_READ),
     (K.RATE_LIMITED, R.INCOMPLETE_READ),
@@ -153,5 +154,6 @@ def test_every_reason_is_reachable() -> None:
                R.UI_CHANGED, R.PROVIDER_FAILED, R.SHRINK_GUARD, R.READ_ONLY_VIOLATION,
                R.INCOMPLETE_READ, R.NOT_COLLECTED}
     covered |= {R.UNKNOWN_IDENTITY}  # spot checks only: tests/unit/cli/test_check_inputs.py
+    covered |= {R.ROWS_MOVED}
     assert covered == set(R)
 
