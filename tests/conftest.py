@@ -128,14 +128,16 @@ def start_portal(tenant: str | Path = "demo", **settings: Any) -> RunningPortal:
     import uvicorn
 
     from fixtures.portal.app import create_app
+    from fixtures.portal.rogue import alias_sockets
 
     app = create_app(tenant, control=True, **settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
+    aliases = alias_sockets(sock.getsockname()[1])  # the same portal on 127.0.0.2 and [::1]
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", ws="none")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock, *aliases]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
