@@ -1,15 +1,27 @@
 """Find and launch Chromium, and give each tenant one guarded browser context.
 
 The context blocks images, fonts and media (nothing to read there), dismisses dialogs, and carries
-the read-only guard: every request to the portal host that could change something (any method but
-GET, HEAD, OPTIONS) is aborted and recorded, except the sign-in posts under `/login` and the form
-posts a sign-in flow makes while `guard.sign_in_window()` is open.
+the read-only guard, which denies by default: the connector never needs to write anything, so
+every request with a method other than GET, HEAD or OPTIONS is aborted and recorded as a
+violation, whatever its host (another name for the portal, such as localhost, [::1], 127.0.0.2 or
+a trailing dot, is still the portal, and a host the connector cannot tell apart from it must be
+treated as it). The only exception is signing in: while `guard.sign_in_window(page)` is open,
+the posts of that page's main frame that sign in may pass (the portal's `/login` posts, form
+posts, and the identity provider's own requests); popups, frames and workers stay guarded.
+
+Traffic the route handler cannot see is refused outright and recorded too: every WebSocket is
+answered by the guard (never connected), and an init script in every frame replaces `Worker`,
+`SharedWorker`, `WebSocketStream`, `WebTransport` and service worker registration with stubs
+that report and throw (a worker's WebSockets and a shared worker's requests bypass routing).
+Service workers are also blocked by the context option, and the connector's own Chromium starts
+without SharedWorker and WebSocketStream. A recorded violation makes the read inconclusive.
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import logging
 import os
 import shutil
@@ -25,10 +37,12 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     Dialog,
+    Frame,
     Page,
     Playwright,
     Request,
     Route,
+    WebSocketRoute,
     sync_playwright,
 )
 from playwright.sync_api import Error as PlaywrightError
@@ -49,7 +63,39 @@ LAUNCH_ARGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-blink-features=SharedWorker,WebSocketStream",  # traffic routing cannot see
 )
+GUARD_BINDING = "__tessianReadOnlyGuard"
+# Page APIs whose traffic the route handler cannot see or stop (a dedicated worker's requests are
+# routed, but its WebSockets are not), each with the name its refusal is recorded under.
+REFUSED_APIS = {
+    "Worker": "WORKER",
+    "SharedWorker": "SHAREDWORKER",
+    "WebSocketStream": "WEBSOCKET",
+    "WebTransport": "WEBTRANSPORT",
+}
+REFUSED_KINDS = frozenset({*REFUSED_APIS.values(), "SERVICEWORKER"})
+# Runs in every frame before the page's own scripts; the binding is captured first, so a page
+# cannot silence the report by replacing it afterwards.
+GUARD_SCRIPT = """(() => {
+  const report = globalThis[%(binding)s];
+  const absolute = url => {
+    try { return new URL(url, document.baseURI).href; } catch (e) { return url; }
+  };
+  const tell = (kind, url) => {
+    try { report(kind, absolute(String(url))); } catch (e) { /* refused all the same */ }
+    return new DOMException(`${kind} refused by the connector's read-only guard`, "SecurityError");
+  };
+  const fixed = value => ({ value, writable: false, configurable: false });
+  for (const [name, kind] of Object.entries(%(apis)s)) {
+    Object.defineProperty(globalThis, name, fixed(function (url) { throw tell(kind, url); }));
+  }
+  if (globalThis.ServiceWorkerContainer) {
+    const register = url => Promise.reject(tell("SERVICEWORKER", url));
+    Object.defineProperty(ServiceWorkerContainer.prototype, "register", fixed(register));
+  }
+})();""" % {"binding": json.dumps(GUARD_BINDING), "apis": json.dumps(REFUSED_APIS)}
+NETWORK_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 
 
 @dataclass(frozen=True)
@@ -155,42 +201,73 @@ def _launch_error(exc: PlaywrightError, options: BrowserOptions, what: str | Non
 
 @dataclass(frozen=True)
 class Violation:
-    """A request that would have changed the tenant, and was aborted."""
+    """A request that could have changed something, and was aborted (or an API refused)."""
 
-    method: str
+    method: str  # an HTTP method, or WEBSOCKET / WORKER / SHAREDWORKER / SERVICEWORKER …
     path: str
     at: datetime
+    host: str | None = None  # host[:port] when not the portal's host
+
+    def describe(self) -> str:
+        """`POST /path` on the portal's host, `POST //host:port/path` on any other."""
+        where = f"//{self.host}{self.path}" if self.host else self.path
+        return f"{self.method} {where}"
+
+
+def _every_url(url: str) -> bool:
+    return True
 
 
 @dataclass
 class ReadOnlyGuard:
-    """Aborts and records every unsafe request to the portal host (sign-in posts excepted)."""
+    """Aborts and records every request that could write, to any host (sign-in posts excepted)."""
 
-    host: str  # host[:port] of the portal; every port of that host is guarded
+    host: str  # host[:port] of the portal; every port of that host counts as the portal
     violations: list[Violation] = field(default_factory=list)
-    _signing_in: bool = False
+    _signing_in: Page | None = None  # the page being signed in, while the window is open
 
     @contextmanager
-    def sign_in_window(self) -> Iterator[None]:
-        """While open, form posts of the sign-in flow (a fake IdP on the portal host) may pass."""
-        self._signing_in = True
+    def sign_in_window(self, page: Page) -> Iterator[None]:
+        """While open, the posts of signing in on `page` may pass: its main frame's `/login`
+        posts to the portal, its form posts, and its requests while off the portal (the IdP's).
+        Popups, frames and workers stay guarded: a rogue page's late post must not slip in."""
+        self._signing_in = page
         try:
             yield
         finally:
-            self._signing_in = False
+            self._signing_in = None
 
     def guards(self, url: str) -> bool:
-        """True when `url` is on the portal's host (any port, any letter case)."""
-        return urlsplit(url).hostname == urlsplit(f"//{self.host}").hostname
+        """True when `url` is on the portal's host (any port, any letter case, trailing dot)."""
+        return _hostname(url) == _hostname(f"//{self.host}")
 
     def allows(self, request: Request) -> bool:
-        """True when `request` may reach the network."""
-        parts = urlsplit(request.url)
-        if not self.guards(request.url) or request.method.upper() in SAFE_METHODS:
+        """True when `request` may reach the network: a safe method, or a post of signing in."""
+        if request.method.upper() in SAFE_METHODS:
             return True
-        if parts.path == SIGN_IN_PREFIX or parts.path.startswith(SIGN_IN_PREFIX + "/"):
+        frame = self._signing_in_frame(request)
+        return frame is not None and self._signs_in(request, frame)
+
+    def _signing_in_frame(self, request: Request) -> Frame | None:
+        """The main frame of the page being signed in, when `request` comes from it."""
+        if self._signing_in is None:
+            return None
+        try:
+            frame = request.frame
+        except PlaywrightError:  # a worker's request has no frame: never part of signing in
+            return None
+        main = frame.parent_frame is None and frame.page is self._signing_in
+        return frame if main else None
+
+    def _signs_in(self, request: Request, frame: Frame) -> bool:
+        """The portal's `/login` posts, form posts (navigations), and the IdP page's own."""
+        path = urlsplit(request.url).path
+        if self.guards(request.url) and _under(path, SIGN_IN_PREFIX):
             return True
-        return self._signing_in and request.is_navigation_request()
+        on_identity_provider = urlsplit(frame.url).scheme in ("http", "https") and not self.guards(
+            frame.url
+        )
+        return request.is_navigation_request() or on_identity_provider
 
     def handle(self, route: Route, request: Request) -> None:
         """The context-wide route handler: block media, enforce read-only, pass the rest."""
@@ -199,10 +276,46 @@ class ReadOnlyGuard:
         elif self.allows(request):
             route.fallback()
         else:
-            path = urlsplit(request.url).path
-            self.violations.append(Violation(request.method.upper(), path, utc_now()))
-            log.error("read-only guard blocked %s %s", request.method.upper(), path)
+            self.record(request.method.upper(), request.url)
             route.abort("blockedbyclient")
+
+    def refuse_socket(self, socket: WebSocketRoute) -> None:
+        """Every WebSocket is a channel that could carry writes: never connected, recorded."""
+        self.record("WEBSOCKET", socket.url)
+        with contextlib.suppress(PlaywrightError):  # the page may have gone already
+            socket.close(code=1008, reason="refused by the read-only guard")
+
+    def report(self, source: object, kind: object, url: object) -> None:
+        """The init script's report of a refused API (the page can only add to these)."""
+        shown = kind if isinstance(kind, str) and kind in REFUSED_KINDS else "REFUSED"
+        self.record(shown, url if isinstance(url, str) else "")
+
+    def record(self, method: str, url: str) -> None:
+        """Remember a blocked request (its path only: a query may hold a secret)."""
+        parts = urlsplit(url)
+        if parts.scheme and parts.scheme not in NETWORK_SCHEMES:  # blob:, data: … say just that
+            host, path = None, f"{parts.scheme}:"
+        else:
+            host, path = (None if self.guards(url) else parts.netloc), parts.path or "/"
+        violation = Violation(method, path[:200], utc_now(), host)
+        self.violations.append(violation)
+        log.error("read-only guard blocked %s", violation.describe())
+
+    def install(self, context: BrowserContext) -> None:
+        """Guard every request, WebSocket and worker of `context` (before any page opens)."""
+        context.expose_binding(GUARD_BINDING, self.report)
+        context.add_init_script(GUARD_SCRIPT)
+        context.route(_every_url, self.handle)
+        context.route_web_socket(_every_url, self.refuse_socket)
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def _hostname(url: str) -> str | None:
+    host = urlsplit(url).hostname
+    return host.rstrip(".") if host else host
 
 
 def _dismiss(dialog: Dialog) -> None:
@@ -223,7 +336,7 @@ def new_context(
         context = browser.new_context(
             storage_state=storage_state,
             viewport={"width": 1366, "height": 900},
-            service_workers="block",  # a service worker's requests would bypass the guard
+            service_workers="block",  # besides the guard's own refusal of registrations
             locale="en-GB",
             timezone_id="UTC",
         )
@@ -231,7 +344,7 @@ def new_context(
         raise BrowserError(f"Could not open a browser context: {exc.message}") from exc
     context.set_default_timeout(options.timeout_ms)
     context.set_default_navigation_timeout(options.timeout_ms)
-    context.route("**/*", guard.handle)
+    guard.install(context)
     context.on("page", _watch_page)
     return context
 

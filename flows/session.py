@@ -82,7 +82,7 @@ class PortalSession:
         return tuple(
             CollectionError(
                 kind=CollectionErrorKind.READ_ONLY_VIOLATION,
-                message=f"the read-only guard blocked {v.method} {v.path}",
+                message=f"the read-only guard blocked {v.describe()}",
             )
             for v in self.violations
         )
@@ -174,8 +174,8 @@ class PortalSession:
 
     def sign_out(self) -> None:
         """Sign out through the banner (a traced session must not leave a live cookie behind)."""
-        with self.guard.sign_in_window():
-            self._navigate(CHECK_PATH)
+        self._navigate(CHECK_PATH)  # outside the sign-in window: this page's scripts stay guarded
+        with self.guard.sign_in_window(self.page):
             if LoginPage(self.page, self.locator_overrides).sign_out():
                 self.page.wait_for_load_state()
         self.state_file.unlink(missing_ok=True)  # its cookie is dead now

@@ -82,7 +82,7 @@ class SignInFlow:
 
     def run(self, next_path: str = "/0/dashboard") -> None:
         """Sign in, answering each step once; raise a SignInError subclass when refused."""
-        with self.guard.sign_in_window():
+        with self.guard.sign_in_window(self.page):
             try:
                 self._open(next_path)
                 while (step := self._next_step()) != "signed_in":
