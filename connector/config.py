@@ -154,7 +154,8 @@ class Settings(BaseSettings):
         # A password in a URL would reach every log line, trace and report that shows the URL.
         problem = credential_problem(value) if value else None
         if problem:
-            raise ValueError(f"{info.field_name} {problem}; use {_SECRET_VAR[str(info.field_name)]}")
+            name = str(info.field_name)
+            raise ValueError(f"{name} {problem}; use {_SECRET_VAR[name]}")
         return value
 
     @field_validator("tenant")

@@ -60,6 +60,11 @@ def scrub_values(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def private_key_blocks(text: str) -> list[str]:
+    """The PEM private key blocks inside `text` (a certificate file holds its key too)."""
+    return [m.group() for m in _PEM.finditer(text)]
+
+
 def credential_problem(url: str) -> str | None:
     """Why `url` must not be used as a setting (it carries a credential), or None."""
     try:

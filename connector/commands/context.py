@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from connector.logging import Redactor, configure_logging
 from connector.models import Policy
+from connector.redaction import private_key_blocks
 
 Mode = Literal["dom", "api", "cross-check"]
 IdpKind = Literal["file", "okta", "entra"]
@@ -123,7 +124,7 @@ def prepare(args: argparse.Namespace) -> Wiring:
     redactor.add([p.password, p.totp_secret, p.sso_password, p.api_token])
     redactor.add(v for v in (*wiring.idp.okta.values(), *wiring.idp.entra.values())
                  if isinstance(v, SecretStr))
-    redactor.add([_private_key_of(wiring.idp.entra.get("certificate_path"))])
+    redactor.add(_private_keys_in(wiring.idp.entra.get("certificate_path")))
     _window_check(args, wiring)
     return wiring
 
@@ -139,18 +140,15 @@ def _window_check(args: argparse.Namespace, w: Wiring) -> None:
         require_display(command if debug_window else f"{command} --headed")
 
 
-def _private_key_of(path: str | None) -> str | None:
-    """The private key block of a PEM file (Entra's certificate + key), to be redacted; None when
-    there is none or it cannot be read (the provider reports that itself)."""
+def _private_keys_in(path: str | None) -> list[str]:
+    """The private key blocks of a PEM file (Entra's certificate + key), to be redacted; none
+    when it cannot be read (the provider reports that itself)."""
     if not path:
-        return None
+        return []
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        return private_key_blocks(Path(path).read_text(encoding="utf-8", errors="replace"))
     except OSError:
-        return None
-    start, end = text.find("-----BEGIN"), text.rfind("PRIVATE KEY-----")
-    begin = text.rfind("-----BEGIN", 0, end) if end >= 0 else -1
-    return text[begin:end + len("PRIVATE KEY-----")] if begin >= 0 and start >= 0 else None
+        return []
 
 
 def _path(value: str | None) -> Path | None:

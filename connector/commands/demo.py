@@ -38,7 +38,8 @@ def execute(args: argparse.Namespace) -> int:
     """Run the demo; exits with verify's code (1: the demo tenant has drift)."""
     redactor = configure_logging(verbose=bool(getattr(args, "verbose", False)),
                                  json_logs=True if getattr(args, "json_logs", False) else None)
-    redactor.add([ADMIN_PASSWORD, ADMIN_TOTP, API_TOKEN])
+    redactor.add([ADMIN_PASSWORD, ADMIN_TOTP, API_TOKEN, FAKE_OKTA_TOKEN,
+                  FAKE_ENTRA["client_secret"]])
     root = source_root()
     # Absolute: the fixture tools run in the checkout, not in the caller's working folder.
     state = Path(getattr(args, "state_dir", None) or ".state").resolve()

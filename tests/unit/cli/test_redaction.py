@@ -49,7 +49,8 @@ def test_ordinary_text_is_left_alone(text: str) -> None:
     assert scrub_patterns(text) == text
 
 
-@pytest.mark.parametrize("spelled", [SECRET, "Sntl-p%40ss%20word%21%2F42", "Sntl-p%40ss+word%21%2F42"])
+@pytest.mark.parametrize("spelled", [SECRET, "Sntl-p%40ss%20word%21%2F42",
+                                     "Sntl-p%40ss+word%21%2F42"])
 def test_registered_values_are_redacted_in_every_spelling(spelled: str) -> None:
     """A registered secret is found as is, percent-encoded and form-encoded."""
     redactor = Redactor([SECRET])
@@ -58,7 +59,8 @@ def test_registered_values_are_redacted_in_every_spelling(spelled: str) -> None:
 
 def test_each_line_of_a_registered_key_is_redacted() -> None:
     """A multi-line secret (a PEM key) is redacted a line at a time too (a log may quote one)."""
-    key = "-----BEGIN EC PRIVATE KEY-----\nAAAASntlLineOne\nBBBBSntlLineTwo\n-----END EC PRIVATE KEY-----"
+    key = ("-----BEGIN EC PRIVATE KEY-----\nAAAASntlLineOne\nBBBBSntlLineTwo\n"
+           "-----END EC PRIVATE KEY-----")
     redactor = Redactor([key])
     assert "Sntl" not in redactor.scrub("bad key line BBBBSntlLineTwo in file")
 

@@ -38,7 +38,13 @@ from connector.models import (
     RunInfo,
     SpotCheckResult,
 )
-from connector.report import render_action_plan, render_html, render_json, render_junit, render_markdown
+from connector.report import (
+    render_action_plan,
+    render_html,
+    render_json,
+    render_junit,
+    render_markdown,
+)
 from connector.report.json_out import load_report
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
