@@ -91,15 +91,32 @@ def test_shrink_guard_trips_on_far_fewer_users(
     assert second.report()["verdict"] == "inconclusive"
 
 
-def test_no_browser_is_exit_3_with_a_remedy(cli: Any, demo_args: Any, tmp_path: Path) -> None:
-    """No usable Chromium: exit 3 (nothing verified), one error line and how to get one."""
-    result = _verify(cli, demo_args, "--browser-executable", str(tmp_path / "no-chromium"))
-    assert result.code == 3
+def test_no_browser_is_exit_3_with_a_remedy(
+    cli: Any, demo_args: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No Chromium anywhere: exit 3 (nothing verified), one error line and how to get one."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(empty))
+    result = _verify(cli, demo_args)
+    assert result.code == 3, result.err
     assert "Traceback" not in result.err
     assert "error: No Chromium found" in result.err
     assert "remedy: Install a Chromium" in result.err
     meta = json.loads(next((tmp_path / "reports" / "demo").glob("*/run.json")).read_text())
     assert meta["exit_code"] == 3 and meta["error"] == "BrowserError"
+
+
+def test_a_named_browser_that_does_not_exist_is_a_settings_error(
+    cli: Any, demo_args: Any, tmp_path: Path
+) -> None:
+    """A --browser-executable that is not there is the operator's mistake: exit 2 naming the flag."""
+    result = _verify(cli, demo_args, "--browser-executable", str(tmp_path / "no-chromium"))
+    assert result.code == 2, result.err
+    assert result.err.count("\nerror:") + result.err.startswith("error:") == 1
+    assert "--browser-executable" in result.err and "Traceback" not in result.err
+    assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").rglob("*.json"))
 
 
 def test_provider_unreachable_is_inconclusive_provider_failed(

@@ -46,7 +46,13 @@ def no_browser(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(empty))
-    monkeypatch.setenv("TESSIAN_BROWSER_EXECUTABLE", str(empty / "chromium"))
+    # A configured browser must exist (a missing one is a settings error), so name one that
+    # exists and cannot start: an offline command that tried to launch it would fail.
+    broken = tmp_path / "broken-bin" / "chromium"
+    broken.parent.mkdir()
+    broken.write_text("#!/bin/sh\nexit 1\n")
+    broken.chmod(0o700)
+    monkeypatch.setenv("TESSIAN_BROWSER_EXECUTABLE", str(broken))
     assert find_chromium() is None
     for name in [m for m in sys.modules if m == "playwright" or m.startswith("playwright.")]:
         monkeypatch.delitem(sys.modules, name)
