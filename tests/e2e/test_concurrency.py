@@ -315,6 +315,7 @@ def test_report_from_a_snapshot_being_rewritten(helper: Any, cli: Any, tmp_path:
 @pytest.fixture
 def slow_portal(portal: Any) -> Iterator[Any]:
     """The fixture portal with every table load slowed down, so a run is caught mid-read."""
+    portal.control.reset()  # from a known state whatever an earlier test left behind
     portal.control.faults(slow_spinner_ms=2500)
     yield portal
 
@@ -345,7 +346,8 @@ def test_sigterm_mid_run_frees_the_lock_and_claims_no_verdict(
     time.sleep(1.5)  # inside the portal read (tables take 2.5 s each)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143, err
+    runs = [json.loads(m.read_text()) for m in reports.glob("demo/*/run.json")]
+    assert proc.returncode == 143, (err, runs)
     assert not owner.exists()
     (bundle,) = (reports / "demo").iterdir()
     assert not (bundle / "report.json").exists() and not (bundle / "report.html").exists()
