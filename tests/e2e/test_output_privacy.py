@@ -17,26 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.evidence import ADDRESS, MAGENTA_SHARE_JS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-ADDRESS = re.compile(r"[\w.+*-]+@[\w-]+(?:\.[\w-]+)+")
 DATA_URI = re.compile(r'src="data:([\w/+.-]+);base64,([A-Za-z0-9+/=]+)"')
-MAGENTA_SHARE_JS = """async (b64) => {
-  const img = new Image();
-  img.src = "data:image/png;base64," + b64;
-  await img.decode();
-  const canvas = document.createElement("canvas");
-  Object.assign(canvas, {width: img.width, height: img.height});
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage(img, 0, 0);
-  const data = ctx.getImageData(0, 0, img.width, img.height).data;
-  let magenta = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    if (data[i] > 240 && data[i + 1] < 20 && data[i + 2] > 240) magenta++;
-  }
-  return magenta / (data.length / 4);
-}"""
 
 
 @pytest.fixture

@@ -23,27 +23,11 @@ from flows.session import PortalSession
 
 from .conftest import MakeSession
 from .reading import addresses, read_users, tenant
+from tests.evidence import MAGENTA_IN_BOXES_JS
 
 pytestmark = pytest.mark.integration
 
 Box = dict[str, float]
-MAGENTA_IN_BOXES_JS = """async ([b64, boxes]) => {
-  const img = new Image();
-  img.src = "data:image/png;base64," + b64;
-  await img.decode();
-  const canvas = document.createElement("canvas");
-  Object.assign(canvas, {width: img.width, height: img.height});
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage(img, 0, 0);
-  return boxes.map(b => {
-    const data = ctx.getImageData(b.x, b.y, b.width, b.height).data;
-    let magenta = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (data[i] > 240 && data[i + 1] < 20 && data[i + 2] > 240) magenta++;
-    }
-    return magenta / (data.length / 4);
-  });
-}"""
 
 
 @pytest.fixture

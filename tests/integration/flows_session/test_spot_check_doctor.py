@@ -11,6 +11,7 @@ from flows.doctor import doctor
 from flows.pages.dashboard import DashboardPage
 from flows.pages.user_monitoring import UserMonitoringPage
 from flows.spot_check import spot_check
+from tests.evidence import MAGENTA_SHARE_JS
 
 pytestmark = pytest.mark.integration
 PNG = b"\x89PNG"
@@ -52,21 +53,6 @@ def test_spot_check_finds_a_portal_user(
     assert (found.portal_user.role, found.portal_user.status) == (wanted["role"], wanted["status"])
 
 
-MAGENTA_SHARE_JS = """async (b64) => {
-  const img = new Image();
-  img.src = "data:image/png;base64," + b64;
-  await img.decode();
-  const canvas = document.createElement("canvas");
-  Object.assign(canvas, {width: img.width, height: img.height});
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage(img, 0, 0);
-  const data = ctx.getImageData(0, 0, img.width, img.height).data;
-  let magenta = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    if (data[i] > 240 && data[i + 1] < 20 && data[i + 2] > 240) magenta++;
-  }
-  return magenta / (data.length / 4);
-}"""
 
 
 def test_spot_check_masks_other_rows(open_session: Any, creds: Any, tmp_path: Path) -> None:
