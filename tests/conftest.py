@@ -263,3 +263,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return bool(PYTEST_PLAYWRIGHT_FIXTURES & set(getattr(item, "fixturenames", ())))
 
     items.sort(key=uses_pytest_playwright)  # stable: keeps the order within each group
+
+
+@pytest.fixture
+def umask022() -> Iterator[None]:
+    """The common default umask, under which a plain open() gives 0644 (restored afterwards)."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +21,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 DATA_URI = re.compile(r'src="data:([\w/+.-]+);base64,([A-Za-z0-9+/=]+)"')
 
-
-@pytest.fixture
-def umask022() -> Iterator[None]:
-    """Run the command under umask 022 (restored afterwards)."""
-    previous = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(previous)
 
 
 def tenant_addresses(h: Any) -> set[str]:

@@ -9,9 +9,7 @@ fail). The ARIA snapshot names no address of the tenant.
 from __future__ import annotations
 
 import base64
-import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +27,6 @@ pytestmark = pytest.mark.integration
 
 Box = dict[str, float]
 
-
-@pytest.fixture
-def umask022() -> Iterator[None]:
-    """The common default umask, under which a plain open() gives 0644."""
-    previous = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(previous)
 
 
 BOXES_JS = """(selector) => [...document.querySelectorAll(selector)]

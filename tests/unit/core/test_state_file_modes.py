@@ -6,10 +6,8 @@ open() 0644.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,13 +26,8 @@ def mode(path: Path) -> int:
 
 
 @pytest.fixture(autouse=True)
-def umask022() -> Iterator[None]:
+def _every_test_under_umask022(umask022: None) -> None:
     """Every test here runs under umask 022."""
-    previous = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(previous)
 
 
 def test_history_db_and_state_folder_are_private(tmp_path: Path) -> None:
