@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class Record(BaseModel):
@@ -237,14 +237,29 @@ class RunInfo(Record):
     finished_at: AwareDatetime | None = None
 
 
+class Propagation(Record):
+    """How long changes took to reach Tessian in one run: provider change -> Audit Trail event.
+
+    `count` delays were measured (one per identity whose change the Audit Trail shows landing);
+    the figures are None when none was.
+    """
+
+    count: int = 0
+    p50_s: float | None = None
+    p95_s: float | None = None
+    max_s: float | None = None
+
+
 class RunSummary(Record):
     """One earlier run, as history remembers it (for trends and the shrink guard)."""
 
     run_id: str
     finished_at: AwareDatetime
     verdict: Verdict
+    run_type: RunType = "scheduled"
     counts: dict[str, int] = Field(default_factory=dict)
     surface_counts: dict[str, int] = Field(default_factory=dict)  # complete reads only
+    propagation: Propagation | None = None
 
 
 class HistoryContext(Record):
@@ -253,6 +268,8 @@ class HistoryContext(Record):
     previous_runs: tuple[RunSummary, ...] = ()  # oldest first
     baseline_counts: dict[str, int] = Field(default_factory=dict)  # last complete run, per surface
     open_since: dict[str, AwareDatetime] = Field(default_factory=dict)  # finding key -> first seen
+    # Findings (not in_sync) of the last conclusive run: what "new" and "resolved" compare with.
+    last_findings: tuple[Finding, ...] = ()
 
 
 class Snapshot(Record):
@@ -434,6 +451,7 @@ class Report(Record):
     policy: Policy = Field(default_factory=Policy)
     history: tuple[RunSummary, ...] = ()  # earlier runs, for the trend
     spot_checks: tuple[SpotCheckResult, ...] = ()
+    propagation: Propagation | None = None  # delays measured in this run (None: not measured)
     evaluated_at: AwareDatetime
 
     @property
@@ -464,3 +482,4 @@ def utc_now() -> datetime:
 
 
 RunSummary.model_rebuild()
+HistoryContext.model_rebuild()
