@@ -452,6 +452,7 @@ class Report(Record):
     history: tuple[RunSummary, ...] = ()  # earlier runs, for the trend
     spot_checks: tuple[SpotCheckResult, ...] = ()
     propagation: Propagation | None = None  # delays measured in this run (None: not measured)
+    changes: Changes = Field(default_factory=lambda: Changes())  # since the last run
     evaluated_at: AwareDatetime
 
     @property
@@ -460,6 +461,58 @@ class Report(Record):
         if self.verdict == "inconclusive":
             return 0
         return sum(1 for f in self.findings if f.outcome == Outcome.IN_SYNC)
+
+
+# ---------------------------------------------------------------------------------------------
+# Part "changes": what changed since the last run (change-only alerting, connector.changes)
+
+ChangeBasis = Literal["not_computed", "no_previous_run", "no_conclusive_run", "last_conclusive_run"]
+
+
+class FindingChange(Record):
+    """One finding that appeared, went away or changed outcome since the run compared with.
+
+    For a resolved finding, outcome/severity/message are as last seen; for a changed one they are
+    today's, and `previous_outcome`/`previous_severity` what the earlier run saw.
+    """
+
+    key: str
+    outcome: Outcome
+    severity: Severity
+    subject: str
+    surface: Surface | None = None
+    message: str = ""
+    previous_outcome: Outcome | None = None
+    previous_severity: Severity | None = None
+
+
+class Changes(Record):
+    """New, resolved and changed findings since the last conclusive run, and the verdict's move.
+
+    Findings are compared with the last conclusive run (`compared_with`), the verdict with the
+    run just before (`previous_run_id`, whatever its verdict). An inconclusive run resolves
+    nothing: earlier findings it did not see are counted in `not_confirmed`, never resolved.
+    Spot checks (a few addresses, not a full read) are never compared with.
+    """
+
+    basis: ChangeBasis = "not_computed"
+    compared_with: str | None = None  # run id of the last conclusive run
+    compared_verdict: Verdict | None = None  # that run's verdict
+    previous_run_id: str | None = None
+    verdict_before: Verdict | None = None  # the previous run's verdict; None: no previous run
+    verdict_after: Verdict | None = None
+    verdict_changed: bool = False
+    new: tuple[FindingChange, ...] = ()
+    resolved: tuple[FindingChange, ...] = ()
+    changed: tuple[FindingChange, ...] = ()
+    not_confirmed: int = 0  # earlier findings an inconclusive run did not see (not resolved)
+    inconclusive_streak: int = 0  # inconclusive runs in a row ending with this one (0: conclusive)
+    inconclusive_before: int = 0  # inconclusive runs in a row just before this one
+
+    @property
+    def any_finding_change(self) -> bool:
+        """Whether any finding appeared, went away or changed outcome."""
+        return bool(self.new or self.resolved or self.changed)
 
 
 class PageCheck(Record):
@@ -483,3 +536,4 @@ def utc_now() -> datetime:
 
 RunSummary.model_rebuild()
 HistoryContext.model_rebuild()
+Report.model_rebuild()  # `changes` refers to Changes, defined after Report

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from connector.assess import ERROR_REASON, NEEDED, assess
+from connector.changes import compute_changes
 from connector.matching import IdentityIndex, normalise
 from connector.models import (
     DEFAULT_SEVERITY,
@@ -41,9 +42,10 @@ def evaluate(snapshot: Snapshot, policy: Policy) -> Report:
     findings = _with_history(findings, snapshot.history, now)
     findings = [_landed(f, snapshot.history, now) for f in findings]
     findings = sort_findings(_unique(findings))
+    judged = verdict(findings, reasons, policy)
     return Report(
         run=snapshot.run,
-        verdict=verdict(findings, reasons, policy),
+        verdict=judged,
         reasons=tuple(reasons),
         counts=count_outcomes(findings),
         findings=tuple(findings),
@@ -51,6 +53,7 @@ def evaluate(snapshot: Snapshot, policy: Policy) -> Report:
         identity_source=snapshot.identity_source,
         policy=policy,
         history=snapshot.history.previous_runs,
+        changes=compute_changes(findings, judged, snapshot.history),
         evaluated_at=now,
     )
 
