@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from connector.models import Report
 
+from ._changes import change_view
 from ._evidence import evidence
 from ._format import utc
 from ._safe import visible
@@ -38,6 +39,7 @@ def render_html(report: Report, evidence_root: Path | None = None) -> str:
         trend=trend_svg(points) if len(points) > 1 else None,
         trend_points=points,
         evidence=partial(evidence, root=evidence_root),
+        changes=change_view(report),
     )
 
 

@@ -6,6 +6,7 @@ import re
 
 from connector.models import Report
 
+from ._changes import change_view
 from ._format import duration, is_failure, open_for, ordered, outcome_counts, plural, utc
 from ._safe import visible
 from ._text import VERDICT_LABEL, outcome_label, reason_text, surface_label
@@ -23,7 +24,7 @@ def md(text: str) -> str:
 
 def render_markdown(report: Report) -> str:
     """The report as a short Markdown summary."""
-    parts = [_header(report), _reasons(report), _counts(report), _top(report)]
+    parts = [_header(report), _reasons(report), _changes(report), _counts(report), _top(report)]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -69,6 +70,22 @@ def _reasons(report: Report) -> str:
         what, todo = reason_text(reason.reason)
         where = f" ({surface_label(reason.surface)})" if reason.surface else ""
         lines.append(f"- **{md(what)}**{where} {md(reason.message)} *What to do:* {md(todo)}")
+    return "\n".join(lines)
+
+
+def _changes(report: Report) -> str:
+    """New, resolved and changed findings since the last run, most severe first."""
+    view = change_view(report)
+    if view is None:
+        return ""
+    lines = ["### Since the last run", "", " ".join(md(s) for s in view.sentences)]
+    if view.rows:
+        lines += ["", "| Change | Severity | Outcome | Subject | Surface |",
+                  "| --- | --- | --- | --- | --- |"]
+        lines += [f"| {r.kind} | {r.severity} | {md(r.outcome)} | {md(r.subject)} | {r.surface} |"
+                  for r in view.rows]
+    if view.more:
+        lines += ["", f"{view.more} more: `changes` in `report.json`."]
     return "\n".join(lines)
 
 

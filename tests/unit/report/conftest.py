@@ -13,11 +13,13 @@ import pytest
 
 from connector.models import (
     DEFAULT_SEVERITY,
+    Changes,
     Collection,
     CollectionError,
     CollectionErrorKind,
     ExceptionRule,
     Finding,
+    FindingChange,
     Identity,
     IdentitySource,
     InconclusiveReason,
@@ -162,6 +164,29 @@ def spot_checks() -> tuple[SpotCheckResult, ...]:
     )
 
 
+def change(outcome: Outcome, subject: str, surface: Surface, message: str,
+           previous: Outcome | None = None) -> FindingChange:
+    """One entry of Report.changes, with default severities."""
+    return FindingChange(key=f"{outcome}:{surface}:{subject}", outcome=outcome,
+                         severity=DEFAULT_SEVERITY[outcome], subject=subject, surface=surface,
+                         message=message, previous_outcome=previous,
+                         previous_severity=DEFAULT_SEVERITY[previous] if previous else None)
+
+
+def full_changes() -> Changes:
+    """Changes since r-4 (drift): two new findings, one resolved, one pending gone overdue."""
+    um, pu = "user_monitoring", "portal_users"
+    return Changes(
+        basis="last_conclusive_run", compared_with="r-4", compared_verdict="drift",
+        previous_run_id="r-4", verdict_before="drift", verdict_after="drift",
+        new=(change(Outcome.ACCESS_RETAINED, "carol@acme.example", pu, "Leaver still active."),
+             change(Outcome.ORPHAN, "svc-backup@acme.example", um, "Unknown to Okta.")),
+        changed=(change(Outcome.MISSING, "dave@acme.example", um, "Absent past grace.",
+                        previous=Outcome.PENDING),),
+        resolved=(change(Outcome.NOT_REMOVED, "old@acme.example", um, "Was still monitored."),),
+    )
+
+
 def make_full() -> Report:
     """A drift report with every outcome, history, spot checks and evidence."""
     findings = every_outcome()
@@ -173,7 +198,8 @@ def make_full() -> Report:
                      collection("user_monitoring", 9, source="api"), collection("portal_users", 5),
                      collection("groups", 4)),
         identity_source=identity_source(), history=history(), spot_checks=spot_checks(),
-        policy=Policy(fail_level=Severity.LOW, exceptions=()), evaluated_at=NOW,
+        policy=Policy(fail_level=Severity.LOW, exceptions=()), changes=full_changes(),
+        evaluated_at=NOW,
     )
 
 
@@ -203,6 +229,12 @@ def make_inconclusive() -> Report:
                                 pages_read=3, errors=errors)),
         identity_source=identity_source(complete=False, errors=("HTTP 503 on page 3",)),
         history=history()[:2], evaluated_at=NOW,
+        changes=Changes(basis="last_conclusive_run", compared_with="r-1", compared_verdict="drift",
+                        previous_run_id="r-1", verdict_before="drift",
+                        verdict_after="inconclusive", verdict_changed=True,
+                        new=(change(Outcome.MISSING, "dave@acme.example", "user_monitoring",
+                                    "Assigned to Tessian but absent from User Monitoring."),),
+                        not_confirmed=2, inconclusive_streak=1),
     )
 
 
