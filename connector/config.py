@@ -54,6 +54,7 @@ from connector.config_file import read_config_file
 from connector.config_sources import OwnKeysOnly, check_dotenv
 from connector.errors import ConfigError
 from connector.models import ExceptionRule, Policy, Severity
+from connector.notify import url_list
 from connector.redaction import credential_problem
 
 # No trailing '.': folder names drop it, so 'acme.' would share reports/acme/ with 'acme'.
@@ -76,6 +77,7 @@ _ON_OFF = {"true": "on", "1": "on", "yes": "on", "false": "off", "0": "off", "no
 TraceMode = Annotated[Literal["on", "off", "on-failure"],
                       BeforeValidator(lambda v: _ON_OFF.get(str(v).strip().casefold(), v))]
 StrMap = Annotated[dict[str, str], NoDecode]
+NotifyUrls = Annotated[tuple[SecretStr, ...], NoDecode, BeforeValidator(url_list)]
 
 
 class Settings(BaseSettings):
@@ -147,6 +149,10 @@ class Settings(BaseSettings):
     entra_portal_app_id: str | None = _alt("entra_portal_app_id")
     entra_graph_url: WebUrl = _alt("entra_graph_url")
     entra_authority_url: WebUrl = _alt("entra_authority_url")
+    # notifications (connector.notify): apprise URLs carry webhook tokens, hence secrets
+    notify_urls: NotifyUrls = ()
+    notify_policy: Literal["change", "always", "never"] = "change"
+    notify_inconclusive_streak: int = Field(default=3, ge=1, le=30)  # history hands back 30 runs
 
     @field_validator("portal_url", "okta_org_url", "entra_graph_url", "entra_authority_url")
     @classmethod

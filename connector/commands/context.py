@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from connector.logging import Redactor, configure_logging
 from connector.models import Policy
+from connector.notify import NotifyWiring, url_secrets
 from connector.redaction import private_key_blocks
 
 Mode = Literal["dom", "api", "cross-check"]
@@ -79,6 +80,7 @@ class Wiring:
     redactor: Redactor = field(default_factory=Redactor)
     history_keep_days: int = 400  # 0 keeps everything (connector.commands.retention)
     reports_keep_days: int = 30
+    notify: NotifyWiring = field(default_factory=NotifyWiring)
 
     @property
     def history_path(self) -> Path:
@@ -125,6 +127,7 @@ def prepare(args: argparse.Namespace) -> Wiring:
     redactor.add(v for v in (*wiring.idp.okta.values(), *wiring.idp.entra.values())
                  if isinstance(v, SecretStr))
     redactor.add(_private_keys_in(wiring.idp.entra.get("certificate_path")))
+    redactor.add(part for url in wiring.notify.urls for part in url_secrets(url))
     _window_check(args, wiring)
     return wiring
 

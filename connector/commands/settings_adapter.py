@@ -13,6 +13,7 @@ from typing import Any
 
 from connector.commands.context import BrowserWiring, IdpWiring, PortalWiring, Wiring
 from connector.errors import ConfigError
+from connector.notify import NotifyWiring
 
 # argparse dest -> Settings field (same name when absent)
 FLAG_TO_SETTING: dict[str, str] = {
@@ -97,7 +98,9 @@ def wiring_from(s: Any) -> Wiring:
     )
     return Wiring(tenant=s.tenant, portal=portal, browser=browser, idp=_idp(s), policy=s.policy(),
                   state_dir=Path(s.state_dir), reports_dir=Path(s.reports_dir),
-                  history_keep_days=s.history_keep_days, reports_keep_days=s.reports_keep_days)
+                  history_keep_days=s.history_keep_days, reports_keep_days=s.reports_keep_days,
+                  notify=NotifyWiring(urls=tuple(s.notify_urls), policy=s.notify_policy,
+                                      inconclusive_streak=s.notify_inconclusive_streak))
 
 
 def _idp(s: Any) -> IdpWiring:

@@ -29,6 +29,7 @@ from connector.commands.progress import Steps
 from connector.errors import ConfigError
 from connector.lock import tenant_lock
 from connector.models import IdentitySource, Report, RunInfo, RunType, Snapshot, utc_now
+from connector.notify import notify_run
 from connector.private_files import private_dir
 from connector.redaction import host_of
 from connector.terminal import printable
@@ -76,14 +77,18 @@ def run_verify(w: Wiring, *, run_type: RunType, command: str, out: TextIO | None
             report = _collect_and_evaluate(w, run, bundle, steps, identities, context)
             settle_trace(bundle, w.browser.trace, report.verdict)
             history.record(report)
+            delivery = notify_run(w.notify, report, str(bundle.html_path), w.redactor.scrub)
             code = exit_code_for_verdict(report.verdict)
             write_run_meta(bundle, report.run, report=report, exit_code=code, command=command,
-                           extra={"read_mode": w.portal.mode, "trace": bundle.trace_path.exists()})
+                           extra={"read_mode": w.portal.mode, "trace": bundle.trace_path.exists(),
+                                  "notify": delivery.as_meta()})
         except BaseException as exc:  # SIGTERM (Terminated) and Ctrl-C included
             _record_failure(bundle, run, command, exc)
             raise
         _retain(w, history, bundle)
     print_outcome(bundle, report, out, traced=w.browser.trace != "off")
+    if delivery.line():  # a failed notification is said here, not in the exit code
+        print(delivery.line(), file=out)
     return code
 
 
