@@ -116,7 +116,9 @@ def _findings_reason(new: Sequence[FindingChange], resolved: Sequence[FindingCha
     return f"{', '.join(parts)} at or above {level}" if parts else ""
 
 
-def deliver(urls: Sequence[SecretStr], message: Message, scrub: Scrub) -> tuple[int, tuple[str, ...]]:
+def deliver(
+    urls: Sequence[SecretStr], message: Message, scrub: Scrub
+) -> tuple[int, tuple[str, ...]]:
     """Send `message` to each URL in turn; (how many took it, one line per failure)."""
     sent, failed = 0, []
     for number, url in enumerate(urls, start=1):

@@ -55,9 +55,9 @@ def _sentences(report: Report, changes: Changes) -> list[str]:
         out.append(f"{plural(len(changes.new), 'new finding')}, {len(changes.resolved)} resolved, "
                    f"{len(changes.changed)} changed outcome.")
     if changes.not_confirmed:
-        out.append(f"Nothing is counted as resolved: the run is inconclusive, and "
-                   f"{plural(changes.not_confirmed, 'earlier finding was', 'earlier findings were')}"
-                   f" not seen again (not confirmed, not resolved).")
+        unseen = plural(changes.not_confirmed, "earlier finding was", "earlier findings were")
+        out.append(f"Nothing is counted as resolved: the run is inconclusive, and {unseen} "
+                   f"not seen again (not confirmed, not resolved).")
     if changes.inconclusive_streak > 1:
         out.append(f"This is inconclusive run {changes.inconclusive_streak} in a row.")
     return [s for s in out if s]
@@ -72,7 +72,8 @@ def _basis(report: Report, changes: Changes) -> str:
     when = next((r.finished_at for r in report.history if r.run_id == changes.compared_with), None)
     verdict = VERDICT_LABEL[changes.compared_verdict] if changes.compared_verdict else "?"
     at = f", {utc(when)}" if when else ""
-    return f"Findings compared with the last conclusive run {changes.compared_with} ({verdict}{at})."
+    run = changes.compared_with
+    return f"Findings compared with the last conclusive run {run} ({verdict}{at})."
 
 
 def _verdict(changes: Changes) -> str:

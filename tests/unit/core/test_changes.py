@@ -56,7 +56,7 @@ def test_first_run_lists_every_finding_as_new() -> None:
 
 
 def test_conclusive_run_reports_new_and_resolved_by_key() -> None:
-    """A finding absent from the last conclusive run is new; one gone from a complete read resolved."""
+    """Absent from the last conclusive run: new; gone after a complete read: resolved."""
     ctx = history(runs("drift"), [MISSING_ANN, ORPHAN_BOB])
     changes = compute_changes([ORPHAN_BOB, RETAINED_CY], "drift", ctx)
     assert [c.key for c in changes.new] == [RETAINED_CY.key]
@@ -137,8 +137,8 @@ def test_evaluate_fills_changes_from_the_snapshot_history(build) -> None:  # noq
 
 
 OUTCOMES = st.sampled_from([o for o in Outcome if o != Outcome.IN_SYNC])
-FINDINGS = st.lists(st.builds(finding, OUTCOMES, st.sampled_from(["a@x.com", "b@x.com", "c@x.com"])),
-                    max_size=6)
+SUBJECTS = st.sampled_from(["a@x.com", "b@x.com", "c@x.com"])
+FINDINGS = st.lists(st.builds(finding, OUTCOMES, SUBJECTS), max_size=6)
 VERDICTS = st.sampled_from(["verified", "drift", "inconclusive"])
 
 
