@@ -135,7 +135,12 @@ def named_identities(details: str, index: IdentityIndex) -> set[str]:
     """Ids of the identities an event's details name by address, each matched uniquely."""
     ids: set[str] = set()
     for address in _ADDRESS.findall(details):
-        match = index.match(address.rstrip("."))
+        value = normalise(address.rstrip("."))
+        direct = index.by_email.get(value, ())
+        if len(direct) == 1:  # the common case, without the full match's sorting
+            ids.add(direct[0].id)
+            continue
+        match = index.match(value)
         if match.unique is not None:
             ids.add(match.unique.id)
     return ids
