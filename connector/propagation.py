@@ -71,8 +71,8 @@ def trusted(snapshot: Snapshot) -> bool:
     """Whether the reads behind a measurement are complete: Audit Trail and identity source."""
     audit = [c for c in snapshot.collections if c.surface == "audit_trail"]
     source = snapshot.identity_source
-    return bool(audit) and all(c.complete for c in audit) and source is not None \
-        and source.complete
+    audit_complete = bool(audit) and all(c.complete for c in audit)
+    return audit_complete and source is not None and source.complete
 
 
 def resolution(snapshot: Snapshot) -> timedelta:

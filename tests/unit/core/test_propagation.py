@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,10 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from connector.models import AuditEvent, Identity, Outcome, Policy, Propagation, Snapshot
-from connector.propagation import percentile, summarise, with_propagation
+from connector.propagation import first_at_or_after, percentile, summarise, with_propagation
 from connector.reconcile import evaluate
 
 H = timedelta(hours=1)
+NOW_ANCHOR = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 def event(build: Any, ago: timedelta, type_: str, details: str) -> AuditEvent:
@@ -133,6 +134,19 @@ def test_evaluate_fills_the_report_and_the_identitys_finding(build: Any) -> None
     assert by_subject["ivy@acme.example"].outcome == Outcome.IN_SYNC
     assert by_subject["ivy@acme.example"].delay == 2 * H
     assert by_subject["ivy@acme.example"].details["delay"] == "audit_trail"
+
+
+@given(st.lists(st.integers(0, 10_000), max_size=30), st.integers(0, 10_000),
+       st.sampled_from([0, 60]))
+def test_the_paired_event_is_the_earliest_that_may_follow_the_change(
+    offsets: list[int], change: int, resolution_s: int
+) -> None:
+    """The pairing picks the earliest event whose true time may be at or after the change."""
+    moments = sorted(NOW_ANCHOR + timedelta(seconds=o) for o in offsets)
+    start = NOW_ANCHOR + timedelta(seconds=change)
+    resolution = timedelta(seconds=resolution_s)
+    possible = [m for m in moments if m >= start or (resolution and m + resolution > start)]
+    assert first_at_or_after(moments, start, resolution) == (min(possible) if possible else None)
 
 
 def test_nearest_rank_percentiles_on_a_known_sample() -> None:
