@@ -34,7 +34,7 @@ def removed(build: Any, ago: timedelta, address: str) -> AuditEvent:
 
 def snap(build: Any, identities: list[Identity], events: list[AuditEvent], *,
          audit_complete: bool = True, source: str = "api", **extra: Any) -> Snapshot:
-    """A snapshot with a complete User Monitoring and Portal Users read and the given Audit Trail."""
+    """A snapshot with complete User Monitoring and Portal Users reads, and this Audit Trail."""
     base = build.snapshot(identities, **extra)
     audit = build.collection("audit_trail", len(events), complete=audit_complete, source=source)
     return base.model_copy(update={"audit_events": tuple(events),
