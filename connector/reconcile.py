@@ -27,6 +27,7 @@ from connector.models import (
     Snapshot,
     Verdict,
 )
+from connector.propagation import with_propagation
 from connector.rules import Context, Draft, make_finding, portal_users, user_monitoring
 
 _NOT_EXCEPTABLE = {Outcome.IN_SYNC, Outcome.UNVERIFIED, Outcome.EXCEPTED, Outcome.EXCEPTION_EXPIRED}
@@ -40,6 +41,7 @@ def evaluate(snapshot: Snapshot, policy: Policy) -> Report:
     findings = [_trusted(d, untrusted, inconclusive=bool(reasons)) for d in drafts]
     findings = apply_exceptions(findings, policy.exceptions, now)
     findings = _with_history(findings, snapshot.history, now)
+    findings, propagation = with_propagation(findings, snapshot, policy)  # before _landed's bound
     findings = [_landed(f, snapshot.history, now) for f in findings]
     findings = sort_findings(_unique(findings))
     judged = verdict(findings, reasons, policy)
@@ -54,6 +56,7 @@ def evaluate(snapshot: Snapshot, policy: Policy) -> Report:
         policy=policy,
         history=snapshot.history.previous_runs,
         changes=compute_changes(findings, judged, snapshot.history),
+        propagation=propagation,
         evaluated_at=now,
     )
 

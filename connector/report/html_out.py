@@ -22,6 +22,7 @@ from ._evidence import evidence
 from ._format import utc
 from ._safe import visible
 from ._html_view import build_view
+from ._propagation import figures, propagation_points, propagation_svg
 from ._text import surface_label
 from ._trend import trend_points, trend_svg
 
@@ -29,7 +30,7 @@ from ._trend import trend_points, trend_svg
 def render_html(report: Report, evidence_root: Path | None = None) -> str:
     """The report as one HTML page; evidence under `evidence_root` is embedded as thumbnails."""
     css, js = _asset("report.css"), _asset("report.js")
-    points = trend_points(report)
+    points, delays = trend_points(report), propagation_points(report)
     return _environment().get_template("report.html.j2").render(
         r=report,
         v=build_view(report, evidence_root),
@@ -38,6 +39,9 @@ def render_html(report: Report, evidence_root: Path | None = None) -> str:
         csp=_csp(css, js),
         trend=trend_svg(points) if len(points) > 1 else None,
         trend_points=points,
+        prop=figures(report.propagation),
+        prop_trend=propagation_svg(delays) if len(delays) > 1 else None,
+        prop_points=delays,
         evidence=partial(evidence, root=evidence_root),
         changes=change_view(report),
     )

@@ -7,6 +7,7 @@ import re
 from connector.models import Report
 
 from ._changes import change_view
+from ._propagation import summary_line
 from ._format import duration, is_failure, open_for, ordered, outcome_counts, plural, utc
 from ._safe import visible
 from ._text import VERDICT_LABEL, outcome_label, reason_text, surface_label
@@ -24,7 +25,8 @@ def md(text: str) -> str:
 
 def render_markdown(report: Report) -> str:
     """The report as a short Markdown summary."""
-    parts = [_header(report), _reasons(report), _changes(report), _counts(report), _top(report)]
+    parts = [_header(report), _reasons(report), _changes(report), _counts(report),
+             _propagation(report), _top(report)]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -97,6 +99,13 @@ def _counts(report: Report) -> str:
     lines = ["| Outcome | Findings |", "| --- | ---: |"]
     lines += [f"| {outcome_label(o)} (`{o}`) | {n} |" for o, n in counts.items()]
     return "\n".join(lines)
+
+
+def _propagation(report: Report) -> str:
+    """One line with the run's propagation figures (none for a spot check: it reads no trail)."""
+    if report.propagation is None and report.spot_checks:
+        return ""
+    return md(summary_line(report.propagation))
 
 
 def _top(report: Report) -> str:

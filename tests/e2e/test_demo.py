@@ -37,6 +37,20 @@ def test_demo_exits_1_with_exactly_the_expected_findings(demo_run: dict[str, Any
     assert h.found_findings(report) == h.expected_findings()
 
 
+def test_demo_measures_propagation_from_its_audit_trail(demo_run: dict[str, Any]) -> None:
+    """The demo's joiner and leaver events give measured delays (about 1 h and 2 h) in report.json,
+    in the HTML and in summary.md."""
+    bundle = Path(demo_run["out"].splitlines()[0]).parent
+    propagation = json.loads((bundle / "report.json").read_text())["propagation"]
+    assert propagation["count"] == 2
+    # 1 h and 2 h, give or take the Audit Trail's minute resolution and the fakes' load times
+    assert 3400 < propagation["p50_s"] < 3800 and 7000 < propagation["p95_s"] < 7400
+    assert propagation["max_s"] == propagation["p95_s"]
+    assert "median (p50) <strong>" in (bundle / "report.html").read_text()
+    assert "Propagation (provider change to Audit Trail): 2 changes" in (
+        bundle / "summary.md").read_text()
+
+
 def test_demo_bundle_layout(demo_run: dict[str, Any]) -> None:
     """The bundle is reports/demo/<UTC time>-<run id>/ with every file DESIGN.md lists."""
     html = Path(demo_run["out"].splitlines()[0])

@@ -27,6 +27,7 @@ from connector.models import (
     MonitoredUser,
     Outcome,
     Policy,
+    Propagation,
     ReasonDetail,
     Report,
     RunInfo,
@@ -136,10 +137,15 @@ def history() -> tuple[RunSummary, ...]:
     rows = [("verified", {}), ("drift", {"missing": 1, "orphan": 2}),
             ("drift", {"missing": 2, "access_retained": 1, "degraded": 3}),
             ("inconclusive", {"unverified": 4}), ("drift", {"missing": 1, "not_removed": 2})]
+    # Propagation: not measured, measured, measured nothing, not measured, measured.
+    delays = [None, Propagation(count=3, p50_s=1800, p95_s=5400, max_s=7200),
+              Propagation(count=0), None, Propagation(count=4, p50_s=2400, p95_s=9000,
+                                                      max_s=9000)]
     return tuple(
         RunSummary(run_id=f"r-{i}", finished_at=at(24 * (5 - i)),
                    verdict=v,  # type: ignore[arg-type]
-                   counts={"in_sync": 3, **c}, surface_counts={"user_monitoring": 9})
+                   counts={"in_sync": 3, **c}, surface_counts={"user_monitoring": 9},
+                   propagation=delays[i])
         for i, (v, c) in enumerate(rows)
     )
 
@@ -200,6 +206,7 @@ def make_full() -> Report:
         identity_source=identity_source(), history=history(), spot_checks=spot_checks(),
         policy=Policy(fail_level=Severity.LOW, exceptions=()), changes=full_changes(),
         evaluated_at=NOW,
+        propagation=Propagation(count=2, p50_s=2520, p95_s=19200, max_s=19200),
     )
 
 
