@@ -79,6 +79,7 @@ class Wiring:
     redactor: Redactor = field(default_factory=Redactor)
     history_keep_days: int = 400  # 0 keeps everything (connector.commands.retention)
     reports_keep_days: int = 30
+    metrics_dir: Path | None = None  # node_exporter textfile folder (None: no metrics)
 
     @property
     def history_path(self) -> Path:
