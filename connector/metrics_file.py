@@ -27,7 +27,7 @@ def write_textfile(path: Path, text: str) -> Path:
         _replace(path, text.encode("utf-8"))
     except OSError as exc:
         raise ConfigError(
-            f"cannot write the metrics file {path}: {exc.strerror or exc}",
+            f"metrics_dir: cannot write the metrics file {path}: {exc.strerror or exc}",
             remedy="Point metrics_dir (TESSIAN_METRICS_DIR) at a folder this user can write.",
         ) from exc
     return path
