@@ -5,8 +5,8 @@ passes with the message in system-out; unverified is an error. A `run` suite car
 and each collection's health, so an inconclusive run is never a green build (field lesson 2).
 
 `time` (seconds): the run's duration on the root and the `run` suite, each read's duration on its
-case, and the time spent reading a surface (all its sources) on that surface's suite. A finding was not
-timed on its own, so its case has no `time`, and neither has anything whose read was not timed.
+case, and the time spent reading a surface (all its sources) on that surface's suite. A finding
+was not timed on its own, so its case has no `time`, nor has anything whose read was not timed.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def _read_time(report: Report, surface: str) -> float | None:
 
 
 def _span(start: datetime | None, end: datetime | None) -> float | None:
-    """Seconds from `start` to `end` (never negative: clocks can step), None if either is unknown."""
+    """Seconds from `start` to `end` (never negative: clocks step), None if either is unknown."""
     if start is None or end is None:
         return None
     return max(0.0, (end - start).total_seconds())

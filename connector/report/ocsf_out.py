@@ -120,7 +120,8 @@ def _unmapped(report: Report, finding: Finding) -> Event:
         "surface": finding.surface, "match_rule": finding.match_rule,
         "identity_id": finding.identity_id,
         "original_outcome": str(finding.original_outcome) if finding.original_outcome else None,
-        "changed_at": iso(finding.changed_at) or None, "overdue_at": iso(finding.overdue_at) or None,
+        "changed_at": iso(finding.changed_at) or None,
+        "overdue_at": iso(finding.overdue_at) or None,
         "delay_s": _seconds(finding.delay), "evidence": list(finding.evidence) or None,
         "details": dict(sorted(finding.details.items())) or None,
     }
