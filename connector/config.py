@@ -126,6 +126,8 @@ class Settings(BaseSettings):
     reports_dir: WritableDir = Path("reports")
     history_keep_days: int = Field(default=400, ge=0)  # 0: keep every run (see retention docs)
     reports_keep_days: int = Field(default=30, ge=0)  # inconclusive bundles: at least 30
+    # outputs: node_exporter textfile folder; verify writes tessian_<tenant>.prom there
+    metrics_dir: WritableDir | None = None
     # identity source
     idp: Literal["okta", "entra", "file"] | None = None
     idp_file: Path | None = None

@@ -81,6 +81,7 @@ class Wiring:
     history_keep_days: int = 400  # 0 keeps everything (connector.commands.retention)
     reports_keep_days: int = 30
     notify: NotifyWiring = field(default_factory=NotifyWiring)
+    metrics_dir: Path | None = None  # node_exporter textfile folder (None: no metrics)
 
     @property
     def history_path(self) -> Path:

@@ -100,7 +100,8 @@ def wiring_from(s: Any) -> Wiring:
                   state_dir=Path(s.state_dir), reports_dir=Path(s.reports_dir),
                   history_keep_days=s.history_keep_days, reports_keep_days=s.reports_keep_days,
                   notify=NotifyWiring(urls=tuple(s.notify_urls), policy=s.notify_policy,
-                                      inconclusive_streak=s.notify_inconclusive_streak))
+                                      inconclusive_streak=s.notify_inconclusive_streak),
+                  metrics_dir=Path(s.metrics_dir) if s.metrics_dir else None)
 
 
 def _idp(s: Any) -> IdpWiring:

@@ -86,6 +86,7 @@ def run_verify(w: Wiring, *, run_type: RunType, command: str, out: TextIO | None
             _record_failure(bundle, run, command, exc)
             raise
         _retain(w, history, bundle)
+        _write_metrics(w, report, code)
     print_outcome(bundle, report, out, traced=w.browser.trace != "off")
     if delivery.line():  # a failed notification is said here, not in the exit code
         print(delivery.line(), file=out)
@@ -132,6 +133,19 @@ def _retain(w: Wiring, history: History, bundle: Bundle) -> None:
     from connector.commands.retention import apply_retention
 
     apply_retention(w, history, current=bundle.root)
+
+
+def _write_metrics(w: Wiring, report: Report, code: int) -> None:
+    """The tenant's node_exporter textfile, replaced after the run is recorded (under the lock,
+    so two runs of one tenant never interleave); a run that crashed leaves the last one as it was,
+    and its timestamp going stale is the alert."""
+    if w.metrics_dir is None:
+        return
+    from connector.metrics_file import write_textfile
+    from connector.report.prometheus_out import metrics_file_name, render_metrics
+
+    text = render_metrics(report, exit_code=code)
+    write_textfile(w.metrics_dir / metrics_file_name(w.tenant), text)
 
 
 def _file_source(w: Wiring) -> bool:

@@ -1,7 +1,8 @@
-"""Renderers of a Report: report.json, report.html, junit.xml, summary.md and action-plan.csv.
+"""Renderers of a Report: report.json, report.html, junit.xml, summary.md, action-plan.csv and
+ocsf.json (OCSF Compliance Findings); tessian_<tenant>.prom (metrics) is written outside the bundle.
 
 They read only `connector.models` (import-linter enforces it), so a bundle re-renders from
-report.json alone, offline. Each `render_*` returns text; `render_bundle` writes all five.
+report.json alone, offline. Each `render_*` returns text; `render_bundle` writes the bundle's six.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from .html_out import render_html
 from .json_out import load_report, render_json
 from .junit_out import render_junit
 from .markdown_out import render_markdown
+from .ocsf_out import render_ocsf
 
-BUNDLE_FILES = ("report.json", "report.html", "junit.xml", "summary.md", "action-plan.csv")
+BUNDLE_FILES = ("report.json", "report.html", "junit.xml", "summary.md", "action-plan.csv",
+                "ocsf.json")
 
 __all__ = [
     "ACTION_PLAN_COLUMNS",
@@ -30,11 +33,12 @@ __all__ = [
     "render_json",
     "render_junit",
     "render_markdown",
+    "render_ocsf",
 ]
 
 
 def render_bundle(report: Report, out_dir: Path) -> list[Path]:
-    """Write the five report files into `out_dir` (evidence paths are relative to it)."""
+    """Write the six report files into `out_dir` (evidence paths are relative to it)."""
     private_dir(out_dir)
     texts = (
         render_json(report),
@@ -42,6 +46,7 @@ def render_bundle(report: Report, out_dir: Path) -> list[Path]:
         render_junit(report),
         render_markdown(report),
         render_action_plan(report),
+        render_ocsf(report),
     )
     return [_write(out_dir / name, text) for name, text in zip(BUNDLE_FILES, texts, strict=True)]
 

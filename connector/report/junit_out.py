@@ -3,6 +3,10 @@
 in_sync passes; a finding at or above `policy.fail_level` fails with its message; one below it
 passes with the message in system-out; unverified is an error. A `run` suite carries the verdict
 and each collection's health, so an inconclusive run is never a green build (field lesson 2).
+
+`time` (seconds): the run's duration on the root and the `run` suite, each read's duration on its
+case, and the time spent reading a surface (all its sources) on that surface's suite. A finding
+was not timed on its own, so its case has no `time`, nor has anything whose read was not timed.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from datetime import datetime
 
 from connector.models import Collection, Finding, Outcome, Report
 
@@ -30,6 +35,7 @@ def render_junit(report: Report) -> str:
     for surface, findings in _by_surface(report.findings):
         root.append(_surface_suite(report, surface, findings))
     _total(root, root.findall("testsuite"))
+    _set_time(root, _span(report.run.started_at, report.run.finished_at))
     _scrub(root)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
@@ -70,6 +76,7 @@ def _run_suite(report: Report) -> ET.Element:
     for collection in report.collections:
         suite.append(_collection_case(collection))
     _total(suite, suite.findall("testcase"))
+    _set_time(suite, _span(report.run.started_at, report.run.finished_at))
     return suite
 
 
@@ -77,6 +84,7 @@ def _collection_case(collection: Collection) -> ET.Element:
     """A read of one surface: passes when complete, errors otherwise."""
     case = ET.Element("testcase", name=f"read {collection.surface} ({collection.source})",
                       classname="tessian.collection")
+    _set_time(case, _span(collection.started_at, collection.finished_at))
     if not collection.complete:
         text = "\n".join(f"{e.kind}: {e.message}" for e in collection.errors)
         expected = "?" if collection.expected_count is None else str(collection.expected_count)
@@ -96,7 +104,32 @@ def _surface_suite(report: Report, surface: str, findings: list[Finding]) -> ET.
             f"{finding.subject} [{finding.outcome}]")
         suite.append(_finding_case(report, finding, name, surface))
     _total(suite, suite.findall("testcase"))
+    _set_time(suite, _read_time(report, surface))
     return suite
+
+
+def _read_time(report: Report, surface: str) -> float | None:
+    """Wall-clock seconds reading `surface`: first start to last finish of its timed reads (two
+    sources read side by side are not counted twice); None when no read of it was timed."""
+    timed = [c for c in report.collections
+             if c.surface == surface and c.started_at and c.finished_at]
+    if not timed:
+        return None
+    return _span(min(c.started_at for c in timed if c.started_at),
+                 max(c.finished_at for c in timed if c.finished_at))
+
+
+def _span(start: datetime | None, end: datetime | None) -> float | None:
+    """Seconds from `start` to `end` (never negative: clocks step), None if either is unknown."""
+    if start is None or end is None:
+        return None
+    return max(0.0, (end - start).total_seconds())
+
+
+def _set_time(element: ET.Element, seconds: float | None) -> None:
+    """`time` in seconds with millisecond precision (digits and a dot: the Surefire pattern)."""
+    if seconds is not None:
+        element.set("time", f"{seconds:.3f}")
 
 
 def _finding_case(report: Report, finding: Finding, name: str, surface: str) -> ET.Element:
@@ -136,9 +169,10 @@ def _child(parent: ET.Element, tag: str, message: str, kind: str, text: str) -> 
 
 
 def _total(element: ET.Element, parts: list[ET.Element]) -> None:
-    """Set tests/failures/errors/skipped on a suite (from cases) or the root (from suites)."""
+    """Set tests/failures/errors(/skipped) on a suite (from cases) or the root (from suites)."""
     if element.tag == "testsuites":
-        for attr in ("tests", "failures", "errors", "skipped"):
+        # No `skipped` here: the Jenkins JUnit schema defines it on testsuite only.
+        for attr in ("tests", "failures", "errors"):
             element.set(attr, str(sum(int(p.get(attr, "0")) for p in parts)))
         return
     element.set("tests", str(len(parts)))

@@ -20,7 +20,7 @@ TYPO = "mark.jensem@acme.example"  # mark.jensen@acme.example, one letter off
 IN_SYNC = ("robert.smith@acme.example", "jonas.weber@acme.example")  # protected, monitored
 ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 BUNDLE_TEXTS = ("report.json", "report.html", "summary.md", "junit.xml", "action-plan.csv",
-                "run.json")
+                "run.json", "ocsf.json")
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 terminal escapes, direction overrides, XML-invalid characters, a very long name): the run ends
 with its honest verdict, and every output it writes stays inert when opened by its consumer
 (Chromium for report.html, xml.etree for junit.xml, csv for action-plan.csv, a Markdown renderer
-for summary.md, a terminal for stdout/stderr)."""
+for summary.md, the OCSF schema for ocsf.json, a terminal for stdout/stderr)."""
 
 from __future__ import annotations
 
@@ -128,6 +128,22 @@ def test_junit_xml_is_well_formed(hostile_run: HostileRun) -> None:
     """junit.xml parses and holds no control or direction character."""
     text = (hostile_run.bundle / "junit.xml").read_text(encoding="utf-8")
     assert ET.fromstring(text.encode("utf-8")).tag == "testsuites" and _raw(text) == []
+
+
+def test_ocsf_json_is_valid_and_inert(hostile_run: HostileRun) -> None:
+    """ocsf.json parses, holds no control or direction character, and every event is a valid
+    OCSF Compliance Finding."""
+    import jsonschema
+
+    from tests.unit.report.ocsf_schema import event_schema
+
+    text = (hostile_run.bundle / "ocsf.json").read_text(encoding="utf-8")
+    assert _raw(text) == []
+    validator = jsonschema.Draft202012Validator(event_schema("1.4.0", "compliance_finding"))
+    events = json.loads(text)
+    assert events
+    for event in events:
+        validator.validate(event)
 
 
 def test_action_plan_cells_start_no_formula(hostile_run: HostileRun) -> None:

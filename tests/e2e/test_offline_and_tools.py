@@ -15,7 +15,8 @@ from connector.cli import main
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-RENDERED = ("report.json", "report.html", "junit.xml", "summary.md", "action-plan.csv")
+RENDERED = ("report.json", "report.html", "junit.xml", "summary.md", "action-plan.csv",
+            "ocsf.json")
 
 
 @pytest.fixture(scope="module")

@@ -49,7 +49,7 @@ SENTINEL = {
     "url_token": "SNTL-url-query-token-4f1c",
 }
 BUNDLE_FILES = ("report.json", "run.json", "snapshot.json", "report.html", "junit.xml",
-                "summary.md", "action-plan.csv")
+                "summary.md", "action-plan.csv", "ocsf.json")
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""render_bundle writes the five files; the shared formatting helpers say times the same way."""
+"""render_bundle writes the six files; the shared formatting helpers say times the same way."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from connector.report._format import duration
 
 
 def test_bundle_writes_all_files(full_report: Report, tmp_path: Path) -> None:
-    """All five files are written into a new directory, private to the user, no temp left."""
+    """All six files are written into a new directory, private to the user, no temp left."""
     out = tmp_path / "reports" / "acme" / "run"
     paths = render_bundle(full_report, out)
     assert [p.name for p in paths] == list(BUNDLE_FILES)

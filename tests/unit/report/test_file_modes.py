@@ -89,7 +89,7 @@ def test_touch_and_open_private(tmp_path: Path, umask: int) -> None:
 
 
 def test_render_bundle_files_are_0600_in_a_0700_folder(tmp_path: Path, umask: int) -> None:
-    """The five report files are 0600 and the folder render_bundle creates is 0700."""
+    """The six report files are 0600 and the folder render_bundle creates is 0700."""
     out = tmp_path / "out" / "bundle"
     written = render_bundle(make_full(), out)
     assert sorted(p.name for p in written) == sorted(BUNDLE_FILES)
