@@ -126,6 +126,22 @@ def every_outcome() -> tuple[Finding, ...]:
                 rule="none"),
         finding(Outcome.UNVERIFIED, "ivan@acme.example", pu,
                 "Portal Users was read twice with different totals.", rule="primary_email"),
+        finding(Outcome.LEAVER_TOKEN, "frank@acme.example", "api_tokens",
+                'API token "Power BI" created by a leaver.', changed_at=at(50),
+                details={"tokens": "Power BI", "last_used": at(2).isoformat()}),
+        finding(Outcome.UNKNOWN_TOKEN, "ghost@acme.example", "api_tokens",
+                'API token "Legacy Splunk" created by someone Okta does not know.', rule="none",
+                details={"tokens": "Legacy Splunk"}),
+        finding(Outcome.OWN_TOKEN_LEAVER, "frank@acme.example", "api_tokens",
+                'The connector\'s token "Power BI" was created by a leaver.', changed_at=at(50),
+                details={"token": "Power BI"}),
+        finding(Outcome.POST_LEAVE_SIGN_IN, "frank@acme.example", "audit_trail",
+                "Signed in to the portal 2 times after leaving.", changed_at=at(50),
+                details={"sign_ins": "2", "last_sign_in": at(5).isoformat(),
+                         "last_ip": "203.0.113.77"}),
+        finding(Outcome.SYNC_UNHEALTHY, "directory-sync", "directory_sync",
+                "Directory Sync (Okta) is Failing; last successful sync 26 h ago.", rule="none",
+                details={"observed": "Failing", "last_error": "HTTP 429"}),
     )
 
 
