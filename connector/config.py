@@ -231,7 +231,7 @@ class Settings(BaseSettings):
                           exceptions=rules, fail_level=self.fail_level,
                           shrink_guard_share=self.shrink_guard_share,
                           sync_stale_after=self.sync_stale_after,
-                          own_token_name=self.api_token_name)
+                          api_token_name=self.api_token_name)
         except ValidationError as exc:  # pragma: no cover - Settings validates the same bounds
             raise ConfigError(f"invalid policy: {exc.errors()[0]['msg']}") from exc
 

@@ -389,7 +389,7 @@ class Policy(Record):
     shrink_guard_share: float = Field(default=0.2, ge=0.0, le=1.0)
     # --- surfaces (issue 10): Directory Sync staleness and the connector's own API token
     sync_stale_after: timedelta = timedelta(hours=24)  # last successful sync older: unhealthy
-    own_token_name: str | None = None  # the API Tokens row (by name) the connector itself uses
+    api_token_name: str | None = None  # the API Tokens row (by name) the connector itself uses
 
 
 class Finding(Record):
@@ -446,11 +446,14 @@ class SpotCheckResult(Record):
     """What a spot check saw for one address on one surface (with evidence)."""
 
     email: str
-    surface: Literal["user_monitoring", "portal_users"]
+    surface: Literal["user_monitoring", "portal_users", "api_tokens", "audit_trail"]
     found: bool
     conclusive: bool  # False: the search did not load or showed something unexpected
     monitored_user: MonitoredUser | None = None
     portal_user: PortalUser | None = None
+    # surfaces (issue 10): the rows behind "tokens created by" / "sign-ins after leaving" answers
+    api_tokens: tuple[ApiToken, ...] = ()
+    sign_ins: tuple[AuditEvent, ...] = ()
     evidence: tuple[str, ...] = ()
     message: str = ""
 

@@ -84,7 +84,7 @@ def _drafts(snapshot: Snapshot, policy: Policy, now: datetime) -> list[Draft]:
 
 def _surface_drafts(snapshot: Snapshot, policy: Policy, ctx: Context) -> list[Draft]:
     """API Tokens, post-leave sign-ins and Directory Sync (each judged only when it was read)."""
-    return [*api_tokens(snapshot.api_tokens, ctx.index, ctx.scope, policy.own_token_name),
+    return [*api_tokens(snapshot.api_tokens, ctx.index, ctx.scope, policy.api_token_name),
             *post_leave_sign_ins(snapshot.audit_events, ctx.index, ctx.scope),
             *directory_sync(snapshot.directory_sync, ctx.now, policy.sync_stale_after)]
 

@@ -4,7 +4,7 @@ sign-ins and Directory Sync.
 - An API token carries its creator's permissions and dies with them: a token created by a leaver
   is `leaver_token`, by someone the provider does not know `unknown_token` (an absence-based claim,
   so it rests on the identity source), and the connector's own token (named by
-  `Policy.own_token_name`) created by a leaver is `own_token_leaver`: it will stop working.
+  `Policy.api_token_name`) created by a leaver is `own_token_leaver`: it will stop working.
 - A "Sign In" event performed by a leaver after the provider's change time is `post_leave_sign_in`.
   The Audit Trail read covers a window; `window_gaps` names the leavers whose time since leaving it
   does not cover, so that an absence of sign-ins is never claimed for them.
@@ -42,7 +42,7 @@ CAUSED_BY_SYNC = (Outcome.MISSING, Outcome.NOT_REMOVED)
 
 
 def api_tokens(rows: Sequence[ApiToken], index: IdentityIndex, scope: frozenset[str],
-               own_token_name: str | None) -> list[Draft]:
+               api_token_name: str | None) -> list[Draft]:
     """One finding per creator of tokens who is a leaver or unknown; the own token's warning."""
     by_creator: dict[str, list[ApiToken]] = defaultdict(list)
     for row in rows:
@@ -50,12 +50,12 @@ def api_tokens(rows: Sequence[ApiToken], index: IdentityIndex, scope: frozenset[
             by_creator[normalise(row.created_by)].append(row)
     drafts: list[Draft] = []
     for creator, tokens in sorted(by_creator.items()):
-        drafts.extend(_creator_drafts(creator, tokens, index, own_token_name))
+        drafts.extend(_creator_drafts(creator, tokens, index, api_token_name))
     return drafts
 
 
 def _creator_drafts(creator: str, tokens: Sequence[ApiToken], index: IdentityIndex,
-                    own_token_name: str | None) -> list[Draft]:
+                    api_token_name: str | None) -> list[Draft]:
     match = index.match(creator)
     details = _token_details(tokens)
     if not match.identities:
@@ -67,7 +67,7 @@ def _creator_drafts(creator: str, tokens: Sequence[ApiToken], index: IdentityInd
     if identity is None or identity.active:
         return []  # a token of an active creator is fine; an ambiguous creator proves nothing
     drafts = [Draft(_leaver_token(creator, tokens, identity, match.rule, details))]
-    own = [t for t in tokens if own_token_name and t.name == own_token_name]
+    own = [t for t in tokens if api_token_name and t.name == api_token_name]
     if own:
         drafts.append(Draft(_own_token(creator, own[0], identity, match.rule)))
     return drafts

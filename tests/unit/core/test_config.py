@@ -258,7 +258,7 @@ def test_surface_settings_reach_the_policy(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("TESSIAN_SYNC_STALE_AFTER", "36h")
     monkeypatch.setenv("TESSIAN_API_TOKEN_NAME", "Connector (read-only)")
     policy = _load().policy()
-    assert (policy.sync_stale_after, policy.own_token_name) == (
+    assert (policy.sync_stale_after, policy.api_token_name) == (
         timedelta(hours=36), "Connector (read-only)")
     assert Settings.model_fields["sync_stale_after"].default == timedelta(hours=24)
 

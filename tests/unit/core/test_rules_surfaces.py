@@ -97,10 +97,10 @@ def test_unknown_token_from_an_incomplete_provider_read_is_unverified(build: Any
 
 
 def test_own_token_of_a_leaver_warns(build: Any) -> None:
-    """The token named by `own_token_name` created by a leaver adds `own_token_leaver` (medium)."""
+    """The token named by `api_token_name` created by a leaver adds `own_token_leaver` (medium)."""
     leaver = build.identity("a@x.com", active=False, protected=False, changed_ago=3 * D)
     snapshot = _with(build, build.snapshot([leaver]), tokens=(_token(build, "a@x.com", "conn"),))
-    named = evaluate(snapshot, Policy(own_token_name="conn"))
+    named = evaluate(snapshot, Policy(api_token_name="conn"))
     own = next(f for f in named.findings if f.outcome == Outcome.OWN_TOKEN_LEAVER)
     assert (own.severity, own.details["token"]) == (Severity.MEDIUM, "conn")
     assert Outcome.OWN_TOKEN_LEAVER not in _keys(evaluate(snapshot, Policy())).values()
