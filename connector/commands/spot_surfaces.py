@@ -119,6 +119,9 @@ def judge_surface(result: SpotCheckResult, expected: Expectation) -> list[Findin
     """One finding for a tokens or sign-ins answer: in_sync, a discrepancy, or unverified."""
     if not result.conclusive:
         return [_finding(result, expected, Outcome.UNVERIFIED, result.message)]
+    if not result.found and not expected.claim:  # an address nobody knows is never vouched for
+        return [_finding(result, expected, Outcome.UNVERIFIED,
+                         f"{result.message}, but {expected.why}: nothing to compare with")]
     if not result.found:
         return [_finding(result, expected, Outcome.IN_SYNC, result.message)]
     if result.surface == "audit_trail":

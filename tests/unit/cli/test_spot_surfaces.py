@@ -87,6 +87,12 @@ def test_unknown_address_with_a_token_is_unknown_token() -> None:
     assert _answers("ghost@acme.example", read) == {"api_tokens": Outcome.UNKNOWN_TOKEN}
 
 
+def test_unknown_address_without_tokens_is_not_vouched_for() -> None:
+    """No token by an address nobody knows (no --expect) is unverified; with --expect, in sync."""
+    assert _answers("ghost@acme.example", _read()) == {"api_tokens": Outcome.UNVERIFIED}
+    assert _answers("ghost@acme.example", _read(), "absent") == {"api_tokens": Outcome.IN_SYNC}
+
+
 def test_incomplete_reads_are_unverified() -> None:
     """Tokens or Audit Trail read incompletely (or not at all) give unverified, never in sync."""
     partial = _read(tokens_complete=False, audit_complete=False)
