@@ -62,7 +62,7 @@ def _creator_drafts(creator: str, tokens: Sequence[ApiToken], index: IdentityInd
         message = (f"{_tokens_text(tokens)} created by someone the identity provider does not "
                    "know: nobody is accountable for them; revoke or reassign")
         return [Draft(make_finding(Outcome.UNKNOWN_TOKEN, "api_tokens", creator, message,
-                               details=details), rests_on=IDENTITIES)]
+                                   details=details), rests_on=IDENTITIES)]
     identity = match.unique
     if identity is None or identity.active:
         return []  # a token of an active creator is fine; an ambiguous creator proves nothing
@@ -77,16 +77,17 @@ def _leaver_token(creator: str, tokens: Sequence[ApiToken], identity: Identity,
                   rule: MatchRule, details: dict[str, str]) -> Finding:
     message = (f"{_tokens_text(tokens)} created by a leaver: a token carries its creator's "
                "permissions; revoke it and issue one from a current account")
-    return make_finding(Outcome.LEAVER_TOKEN, "api_tokens", creator, message, identity_id=identity.id,
-                    match_rule=rule, changed_at=identity.changed_at, details=details)
+    return make_finding(Outcome.LEAVER_TOKEN, "api_tokens", creator, message,
+                        identity_id=identity.id, match_rule=rule, changed_at=identity.changed_at,
+                        details=details)
 
 
 def _own_token(creator: str, token: ApiToken, identity: Identity, rule: MatchRule) -> Finding:
     message = (f'the API token this connector uses ("{token.name}") was created by a leaver; it '
                "dies with its creator's account: issue a new one from a service account")
     return make_finding(Outcome.OWN_TOKEN_LEAVER, "api_tokens", creator, message,
-                    identity_id=identity.id, match_rule=rule, changed_at=identity.changed_at,
-                    details={"token": token.name, "observed": "present"})
+                        identity_id=identity.id, match_rule=rule, changed_at=identity.changed_at,
+                        details={"token": token.name, "observed": "present"})
 
 
 def _tokens_text(tokens: Sequence[ApiToken]) -> str:
@@ -139,8 +140,8 @@ def _sign_in_finding(identity: Identity, rule: MatchRule,
     if last.ip:
         details["last_ip"] = last.ip
     return make_finding(Outcome.POST_LEAVE_SIGN_IN, "audit_trail", identity.email, message,
-                    identity_id=identity.id, match_rule=rule, changed_at=identity.changed_at,
-                    details=details)
+                        identity_id=identity.id, match_rule=rule, changed_at=identity.changed_at,
+                        details=details)
 
 
 def window_gaps(collection: Collection | None, identities: Sequence[Identity],
@@ -191,7 +192,7 @@ def directory_sync(sync: DirectorySync | None, now: datetime,
         details["last_error"] = sync.last_error
     message = f"{problem}: provider changes are not reaching Tessian"
     return [Draft(make_finding(Outcome.SYNC_UNHEALTHY, "directory_sync", SYNC_SUBJECT, message,
-                           details=details))]
+                               details=details))]
 
 
 def with_likely_cause(drafts: Sequence[Draft], problem: str | None) -> list[Draft]:

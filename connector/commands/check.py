@@ -2,10 +2,10 @@
 
 Addresses come from the arguments, `-` (stdin) and `@FILE` (see check_inputs), all validated
 before anything is read. Each is searched on User Monitoring and Portal Users; API Tokens says
-which tokens it created and, for a leaver, the Audit Trail whether it signed in after leaving. The expected state
-is `--expect` when given, else what the configured identity source says about the address; an
-address the provider does not know has none, so it is never vouched for (inconclusive, with a
-close match suggested when one looks like a typo). The report carries only the identities asked
+which tokens it created and, for a leaver, the Audit Trail whether it signed in after leaving.
+The expected state is `--expect` when given, else what the configured identity source says
+about the address; an address the provider does not know has none, so it is never vouched for
+(inconclusive, with a close match suggested when one looks like a typo). The report carries only the identities asked
 about, never the whole export. Exit 0 as expected, 1 not as expected, 3 not conclusive.
 """
 
