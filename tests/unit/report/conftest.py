@@ -13,6 +13,8 @@ import pytest
 
 from connector.models import (
     DEFAULT_SEVERITY,
+    ApiToken,
+    AuditEvent,
     Collection,
     CollectionError,
     CollectionErrorKind,
@@ -175,6 +177,15 @@ def spot_checks() -> tuple[SpotCheckResult, ...]:
                         evidence=("evidence/spot-erin.png",), message="1 row: Live"),
         SpotCheckResult(email="frank@acme.example", surface="portal_users", found=False,
                         conclusive=False, message="The search did not finish loading."),
+        SpotCheckResult(email="frank@acme.example", surface="api_tokens", found=True,
+                        conclusive=True, api_tokens=(ApiToken(name="Power BI",
+                                                              created_by="frank@acme.example"),),
+                        message='1 API token(s) created by this person: "Power BI"'),
+        SpotCheckResult(email="frank@acme.example", surface="audit_trail", found=True,
+                        conclusive=True, sign_ins=(AuditEvent(
+                            timestamp=at(5), category="Authentication", type="Sign In",
+                            user="frank@acme.example", ip="203.0.113.77"),),
+                        message="1 sign-in(s) after leaving"),
     )
 
 
