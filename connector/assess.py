@@ -16,9 +16,14 @@ from connector.models import (
     Snapshot,
     Surface,
 )
+from connector.matching import identity_in_scope, normalise
 from connector.rules import IDENTITIES
+from connector.rules_surfaces import window_gaps
 
 NEEDED: tuple[Surface, ...] = ("user_monitoring", "portal_users")
+# Judged when read (a snapshot without them is judged without them); an incomplete read of one
+# is a reason like any other: "no leaver's token, no post-leave sign-in" rests on a complete read.
+JUDGED_WHEN_READ: tuple[Surface, ...] = ("api_tokens", "audit_trail", "directory_sync")
 
 _K, _R = CollectionErrorKind, InconclusiveReason
 ERROR_REASON: dict[CollectionErrorKind, InconclusiveReason] = {
@@ -49,6 +54,10 @@ def assess(snapshot: Snapshot, policy: Policy) -> tuple[list[ReasonDetail], set[
         if found:
             reasons.extend(found)
             untrusted.add(surface)
+    for surface in JUDGED_WHEN_READ:
+        if snapshot.collection(surface) is not None:
+            reasons.extend(_surface_reasons(snapshot, surface))
+    reasons.extend(_window_reasons(snapshot, policy))
     reasons.extend(_read_only_reasons(snapshot))
     provider = _provider_reasons(snapshot)
     if provider:
@@ -82,6 +91,24 @@ def _surface_reasons(snapshot: Snapshot, surface: Surface) -> list[ReasonDetail]
 def _error_reason(error: CollectionError, surface: Surface | None) -> ReasonDetail:
     reason = ERROR_REASON.get(error.kind, _R.INCOMPLETE_READ)
     return ReasonDetail(reason=reason, surface=surface, message=error.message)
+
+
+def _window_reasons(snapshot: Snapshot, policy: Policy) -> list[ReasonDetail]:
+    """Leavers whose time since leaving the Audit Trail window misses: their sign-ins unchecked."""
+    source = snapshot.identity_source
+    if source is None:
+        return []
+    scope = frozenset(normalise(d).lstrip("@") for d in policy.in_scope_domains)
+    scoped = [i for i in source.identities if identity_in_scope(i, scope, policy.domain_map)]
+    now = snapshot.run.finished_at or snapshot.run.started_at
+    gaps = window_gaps(snapshot.collection("audit_trail"), scoped, now)
+    if not gaps:
+        return []
+    names = ", ".join(sorted(normalise(i.email) for i in gaps)[:5])
+    message = (f"the Audit Trail read did not cover the time since {len(gaps)} leaver(s) left "
+               f"({names}{', …' if len(gaps) > 5 else ''}): their post-leave sign-ins are not "
+               "checked; read the Audit Trail from before their change times")
+    return [ReasonDetail(reason=_R.INCOMPLETE_READ, surface="audit_trail", message=message)]
 
 
 def _read_only_reasons(snapshot: Snapshot) -> list[ReasonDetail]:

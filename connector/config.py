@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     exceptions: InlineRules = ()  # the settings file's own [[exceptions]]
     fail_level: Severity = Severity.LOW
     shrink_guard_share: float = Field(default=0.2, ge=0.0, le=1.0)
+    # surfaces: Directory Sync older than this is unhealthy; the API Tokens row the connector uses
+    sync_stale_after: timedelta = timedelta(hours=24)
+    api_token_name: str | None = None
     # browser
     browser_headless: bool = True
     browser_slow_mo_ms: int = Field(default=0, ge=0)
@@ -174,12 +177,12 @@ class Settings(BaseSettings):
                              "folders)")
         return value
 
-    @field_validator("grace_period", mode="before")
+    @field_validator("grace_period", "sync_stale_after", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
 
-    @field_validator("grace_period")
+    @field_validator("grace_period", "sync_stale_after")
     @classmethod
     def _not_negative(cls, value: timedelta) -> timedelta:
         if value < timedelta(0):
@@ -234,7 +237,9 @@ class Settings(BaseSettings):
                           domain_map={k.casefold(): v.casefold()
                                       for k, v in self.domain_map.items()},
                           exceptions=rules, fail_level=self.fail_level,
-                          shrink_guard_share=self.shrink_guard_share)
+                          shrink_guard_share=self.shrink_guard_share,
+                          sync_stale_after=self.sync_stale_after,
+                          api_token_name=self.api_token_name)
         except ValidationError as exc:  # pragma: no cover - Settings validates the same bounds
             raise ConfigError(f"invalid policy: {exc.errors()[0]['msg']}") from exc
 

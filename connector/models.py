@@ -178,6 +178,9 @@ class Collection(Record):
     pages_read: int = 0
     started_at: AwareDatetime | None = None
     finished_at: AwareDatetime | None = None
+    # surfaces (issue 10): the time window a windowed read (Audit Trail) covered; None: unbounded
+    window_since: AwareDatetime | None = None
+    window_until: AwareDatetime | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,6 +316,12 @@ class Outcome(StrEnum):
     EXCEPTED = "excepted"
     EXCEPTION_EXPIRED = "exception_expired"
     UNVERIFIED = "unverified"
+    # --- surfaces (issue 10): API Tokens, Audit Trail sign-ins, Directory Sync
+    LEAVER_TOKEN = "leaver_token"  # an API token created by a leaver
+    UNKNOWN_TOKEN = "unknown_token"  # an API token created by someone the provider does not know
+    OWN_TOKEN_LEAVER = "own_token_leaver"  # the connector's own token was created by a leaver
+    POST_LEAVE_SIGN_IN = "post_leave_sign_in"  # a leaver signed in to the portal after leaving
+    SYNC_UNHEALTHY = "sync_unhealthy"  # Directory Sync failing, paused or stale
 
 
 class Severity(StrEnum):
@@ -348,6 +357,12 @@ DEFAULT_SEVERITY: dict[Outcome, Severity] = {
     Outcome.EXCEPTED: Severity.INFO,
     Outcome.EXCEPTION_EXPIRED: Severity.MEDIUM,
     Outcome.UNVERIFIED: Severity.HIGH,
+    # --- surfaces (issue 10)
+    Outcome.LEAVER_TOKEN: Severity.HIGH,
+    Outcome.UNKNOWN_TOKEN: Severity.HIGH,
+    Outcome.OWN_TOKEN_LEAVER: Severity.MEDIUM,
+    Outcome.POST_LEAVE_SIGN_IN: Severity.CRITICAL,
+    Outcome.SYNC_UNHEALTHY: Severity.HIGH,
 }
 
 MatchRule = Literal["primary_email", "alias", "domain_map", "none"]
@@ -372,6 +387,9 @@ class Policy(Record):
     exceptions: tuple[ExceptionRule, ...] = ()
     fail_level: Severity = Severity.LOW
     shrink_guard_share: float = Field(default=0.2, ge=0.0, le=1.0)
+    # --- surfaces (issue 10): Directory Sync staleness and the connector's own API token
+    sync_stale_after: timedelta = timedelta(hours=24)  # last successful sync older: unhealthy
+    api_token_name: str | None = None  # the API Tokens row (by name) the connector itself uses
 
 
 class Finding(Record):
@@ -428,11 +446,14 @@ class SpotCheckResult(Record):
     """What a spot check saw for one address on one surface (with evidence)."""
 
     email: str
-    surface: Literal["user_monitoring", "portal_users"]
+    surface: Literal["user_monitoring", "portal_users", "api_tokens", "audit_trail"]
     found: bool
     conclusive: bool  # False: the search did not load or showed something unexpected
     monitored_user: MonitoredUser | None = None
     portal_user: PortalUser | None = None
+    # surfaces (issue 10): the rows behind "tokens created by" / "sign-ins after leaving" answers
+    api_tokens: tuple[ApiToken, ...] = ()
+    sign_ins: tuple[AuditEvent, ...] = ()
     evidence: tuple[str, ...] = ()
     message: str = ""
 

@@ -29,6 +29,13 @@ from connector.models import (
 )
 from connector.propagation import with_propagation
 from connector.rules import Context, Draft, make_finding, portal_users, user_monitoring
+from connector.rules_surfaces import (
+    api_tokens,
+    directory_sync,
+    post_leave_sign_ins,
+    sync_problem,
+    with_likely_cause,
+)
 
 _NOT_EXCEPTABLE = {Outcome.IN_SYNC, Outcome.UNVERIFIED, Outcome.EXCEPTED, Outcome.EXCEPTION_EXPIRED}
 
@@ -75,8 +82,17 @@ def _drafts(snapshot: Snapshot, policy: Policy, now: datetime) -> list[Draft]:
         scope=frozenset(normalise(d).lstrip("@") for d in policy.in_scope_domains),
         domain_map=dict(policy.domain_map),
     )
-    return [*user_monitoring(identities, snapshot.monitored_users, ctx),
-            *portal_users(snapshot.portal_users, ctx)]
+    drafts = [*user_monitoring(identities, snapshot.monitored_users, ctx),
+              *portal_users(snapshot.portal_users, ctx)]
+    problem = sync_problem(snapshot.directory_sync, now, policy.sync_stale_after)
+    return [*with_likely_cause(drafts, problem), *_surface_drafts(snapshot, policy, ctx)]
+
+
+def _surface_drafts(snapshot: Snapshot, policy: Policy, ctx: Context) -> list[Draft]:
+    """API Tokens, post-leave sign-ins and Directory Sync (each judged only when it was read)."""
+    return [*api_tokens(snapshot.api_tokens, ctx.index, ctx.scope, policy.api_token_name),
+            *post_leave_sign_ins(snapshot.audit_events, ctx.index, ctx.scope),
+            *directory_sync(snapshot.directory_sync, ctx.now, policy.sync_stale_after)]
 
 
 def _trusted(draft: Draft, untrusted: set[str], *, inconclusive: bool) -> Finding:

@@ -89,6 +89,7 @@ def collect(session: SessionLike, options: ReadOptions) -> PortalRead:
             use_api = options.mode == "api" and surface in API_SURFACES
             reader = _api_surface(api, surface, options) if use_api and api else dom.surface(surface)
             value, collection = reader()
+            collection = _windowed(collection, options)
             blocked = _guard_errors(session)
             values[_FIELDS[surface]] = value
             collections.append(_with_violations(collection, blocked[seen:]))
@@ -119,10 +120,18 @@ def collect_api(base_url: str, api_token: str, options: ReadOptions) -> PortalRe
         for surface in (s for s in options.surfaces if s in API_SURFACES):
             value, collection = _api_surface(api, surface, options)()
             values[_FIELDS[surface]] = value
-            collections.append(collection)
+            collections.append(_windowed(collection, options))
     finally:
         api.close()
     return PortalRead(collections=tuple(collections), **_tuples(values))
+
+
+def _windowed(collection: Collection, options: ReadOptions) -> Collection:
+    """The Audit Trail read records the window it covered, so evaluation knows what it saw."""
+    if collection.surface != "audit_trail":
+        return collection
+    return collection.model_copy(update={"window_since": options.audit_since,
+                                         "window_until": options.audit_until})
 
 
 def _dom_options(options: ReadOptions) -> DomOptions:

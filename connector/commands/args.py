@@ -200,8 +200,11 @@ still flagged (identity: unknown). The report holds only the identities asked ab
 "bundle", "report", "trace" (path or null), "reasons": [{"reason", "message"}], "addresses": [{
 "address", "identity" (known|unknown|incomplete|not_read), "identity_id", "did_you_mean",
 "expected" ({"monitored", "portal_access", "leaver", "why"} or null: nothing to judge by),
-"surfaces": {"user_monitoring"|"portal_users": {"state" (found|absent|inconclusive),
-"outcome", "message", "row" (the matched row, minimal, or null), "evidence" (paths)}}}]}.
+"surfaces": {"user_monitoring"|"portal_users"|"api_tokens"|"audit_trail": {"state"
+(found|absent|inconclusive), "outcome", "message", "row" (the matched row, minimal; for
+api_tokens/audit_trail {"tokens", "sign_ins"} it created/made; or null), "evidence" (paths)}}}]}.
+api_tokens: tokens the address created; audit_trail (leavers with a change time only): sign-ins
+after leaving.
 
 exit codes: 0 as expected, 1 not as expected (drift), 2 bad address/usage, 3 inconclusive."""
 

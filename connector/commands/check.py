@@ -1,10 +1,11 @@
 """`check EMAIL…`: a spot check ("did these leavers really lose Tessian?") with evidence.
 
 Addresses come from the arguments, `-` (stdin) and `@FILE` (see check_inputs), all validated
-before anything is read. Each is searched on User Monitoring and Portal Users. The expected state
-is `--expect` when given, else what the configured identity source says about the address; an
-address the provider does not know has none, so it is never vouched for (inconclusive, with a
-close match suggested when one looks like a typo). The report carries only the identities asked
+before anything is read. Each is searched on User Monitoring and Portal Users; API Tokens says
+which tokens it created and, for a leaver, the Audit Trail whether it signed in after leaving.
+The expected state is `--expect` when given, else what the configured identity source says
+about the address; an address the provider does not know has none, so it is never vouched for
+(inconclusive, with a close match suggested when one looks like a typo). The report carries only the identities asked
 about, never the whole export. Exit 0 as expected, 1 not as expected, 3 not conclusive.
 """
 
@@ -14,8 +15,10 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from connector.bundle import (
     Bundle,
@@ -29,7 +32,7 @@ from connector.cli import exit_code_for_verdict
 from connector.commands.check_inputs import read_batch
 from connector.commands.context import Wiring, prepare
 from connector.commands.identities import read_identities
-from connector.commands.portal import error_kind, require_url, session
+from connector.commands.portal import error_kind, read_options, require_url, session
 from connector.commands.spot_rules import (
     Expectation,
     addresses_for,
@@ -43,6 +46,7 @@ from connector.commands.spot_rules import (
     unknown_reason,
     verdict_of,
 )
+from connector.commands.spot_surfaces import audit_since, judge_surface, left_at, surface_answers
 from connector.errors import PortalError, SignInError
 from connector.lock import tenant_lock
 from connector.models import (
@@ -78,11 +82,13 @@ def run_check(w: Wiring, emails: Sequence[str], expect: str | None,
     expectations = {e: expectation_for(e, expect, source, domain_map) for e in emails}
     addresses = {e: addresses_for(e, find_identity(e, source, domain_map), domain_map)
                  for e in emails}
+    left = {e: left_at(find_identity(e, source, domain_map), expectations[e]) for e in emails}
     with tenant_lock(w.state_dir, w.tenant, run_id=run.run_id):
         bundle = create_bundle(w.reports_dir, w.tenant, run.started_at, run.run_id)
-        searched, reasons = _search(w, list(dict.fromkeys(a for e in emails for a in addresses[e])),
-                                    bundle)
-        results = _per_person(addresses, searched)
+        searched, reasons, read = _search(
+            w, list(dict.fromkeys(a for e in emails for a in addresses[e])), bundle,
+            audit_since(left.values()))
+        results = _per_person(addresses, searched) + surface_answers(addresses, left, read)
         reasons += _identity_reasons(expectations, source, expect)
         asked_only = minimal_source(source, expectations, domain_map)  # never the whole export
         report = _report(w, run, results, reasons, expectations, asked_only)
@@ -119,21 +125,25 @@ def _identity_reasons(expectations: dict[str, Expectation], source: IdentitySour
 
 
 def _search(
-    w: Wiring, emails: list[str], bundle: Bundle
-) -> tuple[list[SpotCheckResult], list[ReasonDetail]]:
+    w: Wiring, emails: list[str], bundle: Bundle, since: datetime | None
+) -> tuple[list[SpotCheckResult], list[ReasonDetail], Any]:
+    """The searches, then API Tokens and (for leavers, from `since`) the Audit Trail."""
     from connector.reconcile import ERROR_REASON
+    from flows.collect import collect
     from flows.spot_check import spot_check
 
     try:
         with session(w, bundle.evidence, bundle.trace_path) as s:
             results = spot_check(s, emails, bundle.evidence)
+            surfaces = ("api_tokens", "audit_trail") if since else ("api_tokens",)
+            read = collect(s, replace(read_options(w, surfaces), audit_since=since))
             # "on-failure": a trace only for a search that could not be judged
             s.keep_trace = w.browser.trace == "on" or not all(r.conclusive for r in results)
             blocked = _blocked_writes(s.violation_errors())
     except (SignInError, PortalError) as exc:
         reason = ERROR_REASON[error_kind(exc)]
-        return [], [ReasonDetail(reason=reason, message=f"{exc.message} ({exc.remedy})")]
-    return _relative_evidence(results, bundle), blocked
+        return [], [ReasonDetail(reason=reason, message=f"{exc.message} ({exc.remedy})")], None
+    return _relative_evidence(results, bundle), blocked, read
 
 
 def _per_person(addresses: dict[str, tuple[str, ...]],
@@ -176,8 +186,9 @@ def _report(
 ) -> Report:
     findings: list[Finding] = []
     for result in results:
-        findings.extend(judge(result, expectations.get(result.email) or
-                              expectation_for(result.email, "absent", None)))
+        rule = judge if result.surface in ("user_monitoring", "portal_users") else judge_surface
+        findings.extend(rule(result, expectations.get(result.email) or
+                             expectation_for(result.email, "absent", None)))
     finished = utc_now()
     counts: dict[str, int] = {}
     for f in findings:
@@ -272,4 +283,7 @@ def _row_json(check: SpotCheckResult) -> dict[str, object] | None:
         p = check.portal_user
         return {"email": p.email, "role": p.role, "status": p.status,
                 "sign_in_method": p.sign_in_method}
+    if check.api_tokens or check.sign_ins:  # the rows the answer rests on
+        return {"tokens": [t.model_dump(mode="json") for t in check.api_tokens],
+                "sign_ins": [e.model_dump(mode="json") for e in check.sign_ins]}
     return None

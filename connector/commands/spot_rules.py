@@ -262,7 +262,7 @@ def _finding(result: SpotCheckResult, expected: Expectation, outcome: Outcome,
         outcome=outcome, severity=DEFAULT_SEVERITY[outcome], subject=result.email,
         surface=result.surface, identity_id=expected.identity_id,
         message=message + _note(expected), evidence=result.evidence,
-        details=_details(expected),
+        details=identity_details(expected),
     )
 
 
@@ -277,7 +277,7 @@ def _did_you_mean(expected: Expectation) -> str:
     return f" (did you mean {expected.suggestion}?)" if expected.suggestion else ""
 
 
-def _details(expected: Expectation) -> dict[str, str]:
+def identity_details(expected: Expectation) -> dict[str, str]:
     """The per-address identity status every finding of the address carries."""
     details = {"identity": expected.identity}
     if expected.suggestion:

@@ -210,6 +210,11 @@ def _seen(result: SpotCheckResult) -> str:
     if result.portal_user is not None:
         user = result.portal_user
         return f"{user.role}, {user.status}, {user.sign_in_method}"
+    if result.api_tokens:
+        return "tokens: " + ", ".join(t.name for t in result.api_tokens)
+    if result.sign_ins:
+        last = result.sign_ins[-1]
+        return f"{len(result.sign_ins)} sign-in(s), last {utc(last.timestamp)}"
     return ""
 
 

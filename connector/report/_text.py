@@ -21,6 +21,11 @@ OUTCOME_LABEL: dict[Outcome, str] = {
     Outcome.EXCEPTED: "Excepted",
     Outcome.EXCEPTION_EXPIRED: "Exception expired",
     Outcome.UNVERIFIED: "Unverified",
+    Outcome.LEAVER_TOKEN: "Leaver's API token",
+    Outcome.UNKNOWN_TOKEN: "Unknown API token",
+    Outcome.OWN_TOKEN_LEAVER: "Connector token at risk",
+    Outcome.POST_LEAVE_SIGN_IN: "Sign-in after leaving",
+    Outcome.SYNC_UNHEALTHY: "Directory Sync unhealthy",
 }
 
 OUTCOME_MEANING: dict[Outcome, str] = {
@@ -38,6 +43,17 @@ OUTCOME_MEANING: dict[Outcome, str] = {
     Outcome.EXCEPTED: "An allow-listed case with an owner, a reason and an expiry.",
     Outcome.EXCEPTION_EXPIRED: "An exception for this address has expired.",
     Outcome.UNVERIFIED: "Could not be checked, because a read it depends on was incomplete.",
+    Outcome.LEAVER_TOKEN: "An API token created by a leaver: it still carries their permissions.",
+    Outcome.UNKNOWN_TOKEN: "An API token created by someone the identity provider does not know.",
+    Outcome.OWN_TOKEN_LEAVER: (
+        "The API token this connector uses was created by a leaver and dies with their account."
+    ),
+    Outcome.POST_LEAVE_SIGN_IN: (
+        "A leaver signed in to the portal after the identity provider's change."
+    ),
+    Outcome.SYNC_UNHEALTHY: (
+        "Directory Sync is failing, paused, or has not succeeded within the allowed time."
+    ),
 }
 
 OUTCOME_ACTION: dict[Outcome, str] = {
@@ -72,6 +88,25 @@ OUTCOME_ACTION: dict[Outcome, str] = {
     Outcome.EXCEPTED: "Nothing until the exception expires; its owner reviews it then.",
     Outcome.EXCEPTION_EXPIRED: "Ask the exception's owner to renew it or resolve the finding.",
     Outcome.UNVERIFIED: "Fix the read problem named in the verdict, then run again.",
+    Outcome.LEAVER_TOKEN: (
+        "Revoke the token in API Tokens; if an integration needs it, issue a new one from a "
+        "current service account."
+    ),
+    Outcome.UNKNOWN_TOKEN: (
+        "Find who owns the token: add its creator to the provider, or revoke it."
+    ),
+    Outcome.OWN_TOKEN_LEAVER: (
+        "Issue a new token from a service account, switch the connector to it, then revoke "
+        "the old one."
+    ),
+    Outcome.POST_LEAVE_SIGN_IN: (
+        "Treat as an incident: deactivate the account, then review what it did in the Audit "
+        "Trail since the person left."
+    ),
+    Outcome.SYNC_UNHEALTHY: (
+        "Open Directory Sync in the portal, fix the error it shows (credentials, rate limits), "
+        "and resume the sync; missing and not-removed findings may clear once it runs."
+    ),
 }
 
 # Outcomes that ask a person to do something now (action-plan.csv rows, "needs action" counts).

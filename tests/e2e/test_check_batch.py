@@ -90,7 +90,8 @@ def test_stdin_batch_checks_each_address_once(check: Any, h: Any) -> None:
     assert result.code == 1, result.out + result.err[-1500:]
     checked = [(c["email"], c["surface"]) for c in result.report()["spot_checks"]]
     assert checked == [(a, s) for a in (leaver, IN_SYNC[0])
-                       for s in ("user_monitoring", "portal_users")]
+                       for s in ("user_monitoring", "portal_users")] + [
+        (leaver, "api_tokens"), (IN_SYNC[0], "api_tokens"), (leaver, "audit_trail")]
     assert "not_removed" in result.out
 
 

@@ -119,6 +119,19 @@ def test_check_leaver_not_removed_exits_1(verified: dict[str, Any], cli: Any, h:
     assert shots and all((result.bundle() / p).is_file() for p in shots)
 
 
+def test_check_answers_tokens_and_sign_ins_after_leaving(verified: dict[str, Any],
+                                                          cli: Any) -> None:
+    """A leaver's check names the token they created and their sign-in after leaving."""
+    result = cli(*verified["base"][:4], "check", "mark.jensen@acme.example", "--json",
+                 *verified["portal"], *verified["idp"], state=verified["work"] / "state")
+    assert result.code == 1, result.err[-1500:]
+    surfaces = json.loads(result.out)["addresses"][0]["surfaces"]
+    assert surfaces["api_tokens"]["outcome"] == "leaver_token"
+    assert [t["name"] for t in surfaces["api_tokens"]["row"]["tokens"]] == ["SIEM export"]
+    assert surfaces["audit_trail"]["outcome"] == "post_leave_sign_in"
+    assert len(surfaces["audit_trail"]["row"]["sign_ins"]) == 1
+
+
 @pytest.mark.parametrize("person, listed_as", [
     ("robert.smith@acme.example", "bob.smith@acme.example"),  # monitored under an alias
     ("jonas.weber@acme.example", "jonas.weber@acme-corp.example"),  # under the domain map

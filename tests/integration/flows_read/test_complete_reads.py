@@ -97,7 +97,8 @@ def test_collects_every_surface_of_the_demo_tenant(portal: Any, session: PortalS
 
 
 def test_audit_trail_reads_a_time_window(portal: Any, session: PortalSession) -> None:
-    """From/To narrow the list; only events inside the window come back, all of them."""
+    """From/To narrow the list; only events inside the window come back, all of them, and the
+    read records the window it covered."""
     portal.control.load_tenant("demo")
     everything = collect(session, replace(FAST, surfaces=("audit_trail",))).audit_events
     times = sorted(e.timestamp for e in everything)
@@ -105,6 +106,7 @@ def test_audit_trail_reads_a_time_window(portal: Any, session: PortalSession) ->
     read = collect(session, replace(FAST, surfaces=("audit_trail",), audit_since=since))
     collection = read.collection("audit_trail")
     assert collection is not None and collection.complete
+    assert (collection.window_since, collection.window_until) == (since, None)  # what was covered
     assert sorted(read.audit_events, key=lambda e: e.timestamp) == sorted(
         (e for e in everything if e.timestamp >= since), key=lambda e: e.timestamp)
     assert 0 < len(read.audit_events) < len(everything)

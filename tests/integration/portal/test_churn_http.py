@@ -58,7 +58,7 @@ def test_portal_users_churn_and_spare_token_creators(signed_in: httpx.Client, po
     assert _page(signed_in, 0, path="/0/data/portal-users")["total"] == total
     log = _log(portal)["portal-users"]
     assert len(log["removed"]) == len(log["joined"]) == 6
-    creators = {"api.service@acme.example", "paul.brennan@acme.example"}  # demo's token creators
+    creators = {"mark.jensen@acme.example", "paul.brennan@acme.example"}  # demo's token creators
     assert not creators & set(log["removed"])
 
 

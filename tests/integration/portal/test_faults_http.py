@@ -127,3 +127,14 @@ def test_public_api_writes_are_recorded(portal: Any) -> None:
     with httpx.Client(base_url=portal.url) as client:
         client.post("/api/v1/groups", json={"name": "x"}, headers={"Authorization": "API-Token nope"})
     assert [(w["method"], w["path"]) for w in portal.control.writes()] == [("POST", "/api/v1/groups")]
+
+
+def test_sync_status_switch_overrides_the_directory_sync_page(signed_in: httpx.Client,
+                                                             portal: Any) -> None:
+    """sync_status shows the chosen status on Directory Sync; an unknown status is refused."""
+    portal.control.load_tenant("demo")  # its sync is Failing
+    portal.control.faults(sync_status="Paused")
+    page = signed_in.get("/0/admin/integrations/directory-sync").text
+    assert "Paused" in page and "Failing" not in page
+    refused = portal.control.client.post("/faults", json={"sync_status": "Broken"})
+    assert refused.status_code == 400 and "sync_status" in refused.text

@@ -21,7 +21,9 @@ from fixtures.idp_export import export
 REPO = Path(__file__).resolve().parents[3]
 DEMO, POLICY = REPO / "fixtures/tenants/demo.json", REPO / "fixtures/demo/policy.toml"
 EVERY_OUTCOME = {"missing", "not_removed", "access_retained", "unmanaged_admin", "orphan",
-                 "degraded", "pending", "ambiguous", "excepted", "exception_expired"}
+                 "degraded", "pending", "ambiguous", "excepted", "exception_expired",
+                 "leaver_token", "unknown_token", "own_token_leaver", "post_leave_sign_in",
+                 "sync_unhealthy"}
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 Key = tuple[str, str, str]  # (outcome, subject, surface)
 
@@ -144,6 +146,42 @@ class Scenario:
             if outcome:
                 self.add(outcome, account["email"], "portal_users")
 
+    def api_tokens(self) -> None:
+        """Tokens by creator: a leaver's (and the connector's own among them), or nobody's."""
+        creators: dict[str, list[str]] = {}
+        for token in self.t["api_tokens"]:
+            if self.in_scope(token["created_by"]):
+                creators.setdefault(norm(token["created_by"]), []).append(token["name"])
+        for creator, names in creators.items():
+            hits = self.match(creator)
+            if not hits:
+                self.add("unknown_token", creator, "api_tokens")
+            elif len(hits) == 1 and not hits[0].active:
+                self.add("leaver_token", creator, "api_tokens")
+                if self.p.get("api_token_name") in names:
+                    self.add("own_token_leaver", creator, "api_tokens")
+
+    def sign_ins_after_leaving(self) -> None:
+        """"Sign In" events by a leaver later than the leaver's change time, once per leaver."""
+        late = set()
+        for event in self.t["audit_events"]:
+            hits = self.match(event["user"]) if event["type"] == "Sign In" and event["user"] else []
+            if len(hits) == 1 and not hits[0].active and hits[0].changed_at is not None \
+                    and when(event["timestamp"], self.at) > hits[0].changed_at:
+                late.add(hits[0].email)
+        for email in late:
+            self.add("post_leave_sign_in", email, "audit_trail")
+
+    def directory_sync(self) -> None:
+        """Failing, Paused, never synced, or not synced within sync_stale_after."""
+        sync = self.t.get("directory_sync")
+        if sync is None:
+            return
+        last = when(sync["last_successful_sync"], self.at)
+        stale = duration(self.p.get("sync_stale_after", "24h"))
+        if sync["status"] != "Healthy" or last is None or self.now - last > stale:
+            self.add("sync_unhealthy", "directory-sync", "directory_sync")
+
     def with_exceptions(self) -> list[Key]:
         out: list[Key] = []
         for outcome, subject, surface in self.found:
@@ -158,6 +196,9 @@ class Scenario:
     def findings(self) -> list[Key]:
         self.user_monitoring()
         self.portal_users()
+        self.api_tokens()
+        self.sign_ins_after_leaving()
+        self.directory_sync()
         return sorted(self.with_exceptions())
 
 

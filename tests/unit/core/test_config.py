@@ -196,6 +196,7 @@ def test_unknown_dotenv_key_is_named(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("cli", "setting"), [
     ({"grace_period": "3 fortnights"}, "grace_period"),
     ({"grace_period": "-2h"}, "grace_period"),
+    ({"sync_stale_after": "soon"}, "sync_stale_after"),
     ({"fail_level": "severe"}, "fail_level"),
     ({"shrink_guard_share": 1.5}, "shrink_guard_share"),
     ({"browser_timeout_ms": 0}, "browser_timeout_ms"),
@@ -250,6 +251,16 @@ def test_unknown_cli_setting_is_rejected() -> None:
 def test_durations(text: str, expected: timedelta) -> None:
     """Grace periods read as 24h, 3d, 90m, 1d12h, 2w, 45s."""
     assert parse_duration(text) == expected
+
+
+def test_surface_settings_reach_the_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """sync_stale_after (a duration) and api_token_name become the policy's surface fields."""
+    monkeypatch.setenv("TESSIAN_SYNC_STALE_AFTER", "36h")
+    monkeypatch.setenv("TESSIAN_API_TOKEN_NAME", "Connector (read-only)")
+    policy = _load().policy()
+    assert (policy.sync_stale_after, policy.api_token_name) == (
+        timedelta(hours=36), "Connector (read-only)")
+    assert Settings.model_fields["sync_stale_after"].default == timedelta(hours=24)
 
 
 def test_iso_durations_work_too(tmp_path: Path) -> None:

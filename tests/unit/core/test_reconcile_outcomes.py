@@ -218,9 +218,12 @@ def test_same_snapshot_same_report(build) -> None:  # noqa: ANN001
 
 
 def test_table_and_tests_cover_every_outcome(build) -> None:  # noqa: ANN001
-    """The table plus the exception and trust tests exercise every outcome of the vocabulary."""
+    """The table plus the exception, trust and surface tests exercise every outcome."""
     seen = {o for name in CASES for o in _case(build, name)[1].values()}
-    assert seen | {Outcome.EXCEPTED, Outcome.EXCEPTION_EXPIRED, Outcome.UNVERIFIED} == set(Outcome)
+    surfaces = {Outcome.LEAVER_TOKEN, Outcome.UNKNOWN_TOKEN, Outcome.OWN_TOKEN_LEAVER,
+                Outcome.POST_LEAVE_SIGN_IN, Outcome.SYNC_UNHEALTHY}  # test_rules_surfaces.py
+    assert seen | {Outcome.EXCEPTED, Outcome.EXCEPTION_EXPIRED, Outcome.UNVERIFIED} | surfaces \
+        == set(Outcome)
 
 
 def test_primary_email_wins_over_another_identity_alias(build) -> None:  # noqa: ANN001

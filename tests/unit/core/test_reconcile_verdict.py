@@ -79,9 +79,11 @@ def test_read_only_violation_on_any_surface_taints_the_run(build) -> None:  # no
 
 
 def test_optional_surface_failure_does_not_block_a_verdict(build) -> None:  # noqa: ANN001
-    """Groups or audit trail failing does not make the user verdict inconclusive."""
+    """Groups (read, but judged by no rule) failing does not make the verdict inconclusive.
+
+    The Audit Trail, API Tokens and Directory Sync are judged now: see test_rules_surfaces.py."""
     collections = [build.collection("user_monitoring", 1), build.collection("portal_users", 1),
-                   build.collection("audit_trail", 0, complete=False, error=K.PAGE_NOT_LOADED)]
+                   build.collection("groups", 0, complete=False, error=K.PAGE_NOT_LOADED)]
     assert evaluate(_healthy(build, collections=collections), Policy()).verdict == "verified"
 
 

@@ -13,6 +13,8 @@ import pytest
 
 from connector.models import (
     DEFAULT_SEVERITY,
+    ApiToken,
+    AuditEvent,
     Changes,
     Collection,
     CollectionError,
@@ -129,6 +131,22 @@ def every_outcome() -> tuple[Finding, ...]:
                 rule="none"),
         finding(Outcome.UNVERIFIED, "ivan@acme.example", pu,
                 "Portal Users was read twice with different totals.", rule="primary_email"),
+        finding(Outcome.LEAVER_TOKEN, "frank@acme.example", "api_tokens",
+                'API token "Power BI" created by a leaver.', changed_at=at(50),
+                details={"tokens": "Power BI", "last_used": at(2).isoformat()}),
+        finding(Outcome.UNKNOWN_TOKEN, "ghost@acme.example", "api_tokens",
+                'API token "Legacy Splunk" created by someone Okta does not know.', rule="none",
+                details={"tokens": "Legacy Splunk"}),
+        finding(Outcome.OWN_TOKEN_LEAVER, "frank@acme.example", "api_tokens",
+                'The connector\'s token "Power BI" was created by a leaver.', changed_at=at(50),
+                details={"token": "Power BI"}),
+        finding(Outcome.POST_LEAVE_SIGN_IN, "frank@acme.example", "audit_trail",
+                "Signed in to the portal 2 times after leaving.", changed_at=at(50),
+                details={"sign_ins": "2", "last_sign_in": at(5).isoformat(),
+                         "last_ip": "203.0.113.77"}),
+        finding(Outcome.SYNC_UNHEALTHY, "directory-sync", "directory_sync",
+                "Directory Sync (Okta) is Failing; last successful sync 26 h ago.", rule="none",
+                details={"observed": "Failing", "last_error": "HTTP 429"}),
     )
 
 
@@ -167,6 +185,15 @@ def spot_checks() -> tuple[SpotCheckResult, ...]:
                         evidence=("evidence/spot-erin.png",), message="1 row: Live"),
         SpotCheckResult(email="frank@acme.example", surface="portal_users", found=False,
                         conclusive=False, message="The search did not finish loading."),
+        SpotCheckResult(email="frank@acme.example", surface="api_tokens", found=True,
+                        conclusive=True, api_tokens=(ApiToken(name="Power BI",
+                                                              created_by="frank@acme.example"),),
+                        message='1 API token(s) created by this person: "Power BI"'),
+        SpotCheckResult(email="frank@acme.example", surface="audit_trail", found=True,
+                        conclusive=True, sign_ins=(AuditEvent(
+                            timestamp=at(5), category="Authentication", type="Sign In",
+                            user="frank@acme.example", ip="203.0.113.77"),),
+                        message="1 sign-in(s) after leaving"),
     )
 
 

@@ -83,9 +83,9 @@ def test_markdown_escapes_markup(full_report: Report) -> None:
 def test_markdown_top_findings_are_limited(full_report: Report) -> None:
     """At most ten findings are listed, most severe first, with a pointer to the rest."""
     text = render_markdown(full_report)
-    assert "### Top findings (10 of 12)" in text
+    assert "### Top findings (10 of 17)" in text
     table = text.split("### Top findings", 1)[1]
-    assert table.index("frank@acme.example") < table.index("grace@acme.example")
+    assert table.index("frank@acme.example") < table.index("dave@acme.example")
     assert "action-plan.csv" in text
 
 

@@ -31,7 +31,8 @@ def test_one_case_per_finding_one_suite_per_surface(full_report: Report) -> None
     """Each finding is one case, in the suite named after its surface."""
     root = ET.fromstring(render_junit(full_report))
     suites = {s.get("name") for s in root.iter("testsuite")}
-    assert suites == {"run", "user_monitoring", "portal_users"}
+    assert suites == {"run", "user_monitoring", "portal_users", "api_tokens", "audit_trail",
+                      "directory_sync"}
     finding_cases = [c for s in root.iter("testsuite") if s.get("name") != "run"
                      for c in s.iter("testcase")]
     assert len(finding_cases) == len(full_report.findings)
@@ -61,10 +62,13 @@ def test_fail_level_decides_failure(full_report: Report) -> None:
 
 def test_duplicate_subjects_get_distinct_names(full_report: Report) -> None:
     """Two findings for one address in one suite get names that tell them apart."""
-    names = [c.get("name") for c in ET.fromstring(render_junit(full_report)).iter("testcase")]
+    suites = list(ET.fromstring(render_junit(full_report)).iter("testsuite"))
+    per_suite = [[c.get("name") for c in s.iter("testcase")] for s in suites]
+    names = [n for suite in per_suite for n in suite]
     assert "old.vendor@acme.example [not_removed]" in names
     assert "old.vendor@acme.example [exception_expired]" in names
-    assert len(names) == len(set(names))
+    assert "frank@acme.example [own_token_leaver]" in names  # two token findings, one address
+    assert all(len(suite) == len(set(suite)) for suite in per_suite)
 
 
 def test_inconclusive_run_is_an_error(inconclusive_report: Report) -> None:

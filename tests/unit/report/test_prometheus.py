@@ -65,7 +65,8 @@ def test_verdict_and_counts(full_report: Report) -> None:
     assert value(families, "exit_code") == 1
     assert value(families, "findings_by_outcome", outcome="not_removed") == 2
     assert value(families, "findings_by_outcome", outcome="pending") == 1
-    assert value(families, "findings_by_severity", severity="critical") == 1
+    assert value(families, "findings_by_outcome", outcome="post_leave_sign_in") == 1
+    assert value(families, "findings_by_severity", severity="critical") == 2  # with access_retained
     assert value(families, "findings_by_severity", severity="pass") == 3
     assert sum(v for _, v in families[PREFIX + "findings_by_outcome"]) == len(
         full_report.findings)
