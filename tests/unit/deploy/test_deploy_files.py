@@ -147,10 +147,12 @@ def _crontab_entry() -> tuple[str, str, list[str]]:
     return " ".join(words[:5]), words[5], words[6:]
 
 
-def test_cron_wrapper_passes_bash_n_and_shellcheck() -> None:
-    """The wrapper is valid bash and shellcheck finds nothing in it."""
-    assert subprocess.run(["bash", "-n", str(WRAPPER)], check=False).returncode == 0
-    sc = subprocess.run([_tool("shellcheck"), "--severity=style", str(WRAPPER)],
+@pytest.mark.parametrize("script", [WRAPPER, DEPLOY / "docker" / "check-image.sh"],
+                         ids=lambda p: p.name)
+def test_shell_scripts_pass_bash_n_and_shellcheck(script: Path) -> None:
+    """The cron wrapper and the image check are valid bash and shellcheck finds nothing."""
+    assert subprocess.run(["bash", "-n", str(script)], check=False).returncode == 0
+    sc = subprocess.run([_tool("shellcheck"), "--severity=style", str(script)],
                         capture_output=True, text=True, check=False)
     assert sc.returncode == 0, sc.stdout
 
