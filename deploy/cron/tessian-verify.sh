@@ -33,7 +33,8 @@ fi
 code=$?
 case "$code" in
   0) ;;
-  1) echo "tessian-verify: ${tenant}: DRIFT found (exit 1); see the newest bundle under ${home}/reports/${tenant}/" >&2 ;;
+  1) echo "tessian-verify: ${tenant}: DRIFT found (exit 1); see the newest bundle in" \
+       "${home}/reports/${tenant}/" >&2 ;;
   2) echo "tessian-verify: ${tenant}: configuration or usage error (exit 2); see ${log}" >&2 ;;
   3) echo "tessian-verify: ${tenant}: INCONCLUSIVE, nothing verified (exit 3); see ${log}" >&2 ;;
   *) echo "tessian-verify: ${tenant}: stopped with exit ${code}; see ${log}" >&2 ;;
