@@ -90,6 +90,7 @@ def run_check(w: Wiring, emails: Sequence[str], expect: str | None,
 
         render_bundle(report, bundle.root)
         settle_trace(bundle, w.browser.trace, report.verdict)
+        _record(w, report)
         code = exit_code_for_verdict(report.verdict)
         write_run_meta(bundle, report.run, report=report, exit_code=code, command="check")
     if as_json:
@@ -97,6 +98,13 @@ def run_check(w: Wiring, emails: Sequence[str], expect: str | None,
     else:
         _print(bundle, report, expectations, out or sys.stdout)
     return code
+
+
+def _record(w: Wiring, report: Report) -> None:
+    """Into history, as a spot check: listed by `history`, never a baseline or part of a trend."""
+    from connector.commands.history_store import history_of
+
+    history_of(w).record(report)
 
 
 def _expected_state(w: Wiring, expect: str | None) -> IdentitySource | None:

@@ -97,7 +97,8 @@ def wiring_from(s: Any) -> Wiring:
     )
     return Wiring(tenant=s.tenant, portal=portal, browser=browser, idp=_idp(s), policy=s.policy(),
                   state_dir=Path(s.state_dir), reports_dir=Path(s.reports_dir),
-                  history_keep_days=s.history_keep_days, reports_keep_days=s.reports_keep_days)
+                  history_keep_days=s.history_keep_days, reports_keep_days=s.reports_keep_days,
+                  history_url=s.history_url, history_password=s.history_password)
 
 
 def _idp(s: Any) -> IdpWiring:

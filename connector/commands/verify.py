@@ -29,7 +29,6 @@ from connector.commands.progress import Steps
 from connector.errors import ConfigError
 from connector.lock import tenant_lock
 from connector.models import IdentitySource, Report, RunInfo, RunType, Snapshot, utc_now
-from connector.private_files import private_dir
 from connector.redaction import host_of
 from connector.terminal import printable
 
@@ -116,10 +115,9 @@ def replace_run(run: RunInfo, **changes: object) -> RunInfo:
 
 
 def _history(w: Wiring) -> History:
-    from connector.history import History
+    from connector.commands.history_store import history_of
 
-    private_dir(w.state_dir)
-    return History(w.history_path)
+    return history_of(w)
 
 
 def _retain(w: Wiring, history: History, bundle: Bundle) -> None:
