@@ -10,6 +10,7 @@ own schema (search_path in the URL), dropped afterwards: tests never see each ot
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
@@ -81,3 +82,22 @@ def count_rows(history: History, table: str) -> int:
     with history.backend.connect(write=False) as db:
         row: Any = db.execute(f"SELECT count(*) FROM {table}").fetchone()
     return int(row[0])
+
+
+OLD_SCHEMA = """
+CREATE TABLE runs (run_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL, verdict TEXT NOT NULL, counts TEXT NOT NULL,
+    surface_counts TEXT NOT NULL);
+CREATE INDEX runs_by_tenant ON runs (tenant, finished_at);
+CREATE TABLE findings (run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    key TEXT NOT NULL, outcome TEXT NOT NULL, open_since TEXT, finding TEXT NOT NULL,
+    PRIMARY KEY (run_id, key));
+INSERT INTO runs VALUES ('old-1', 'acme', '2026-01-01T00:00:00+00:00',
+    '2026-01-01T00:05:00+00:00', 'verified', '{"in_sync": 4}', '{"user_monitoring": 4}');
+"""
+
+
+def write_old_store(path: Path) -> None:
+    """An SQLite history file as the first version wrote it (no run_type, no propagation)."""
+    with sqlite3.connect(path) as db:
+        db.executescript(OLD_SCHEMA)

@@ -5,7 +5,6 @@ earlier version migrated in place; PostgreSQL failures as one clear line naming 
 from __future__ import annotations
 
 import socket
-import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from connector.errors import ConfigError
 from connector.history import History, open_history
 from connector.models import CollectionErrorKind, Outcome, Policy, Propagation, Report, RunInfo
 from connector.reconcile import evaluate
+from tests.history_stores import write_old_store
 
 D = timedelta(days=1)
 PROPAGATION = Propagation(count=3, p50_s=60.0, p95_s=300.5, max_s=420.0)
@@ -87,25 +87,6 @@ def test_prune_drops_old_spot_checks(build, new_history) -> None:  # noqa: ANN00
     history.record(_report(build, day=1, run_type="spot_check"))
     assert history.prune("acme", build.now + 5 * D) == 1
     assert [r.run_id for r in history.runs("acme")] == ["scheduled-0"]
-
-
-OLD_SCHEMA = """
-CREATE TABLE runs (run_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, started_at TEXT NOT NULL,
-    finished_at TEXT NOT NULL, verdict TEXT NOT NULL, counts TEXT NOT NULL,
-    surface_counts TEXT NOT NULL);
-CREATE INDEX runs_by_tenant ON runs (tenant, finished_at);
-CREATE TABLE findings (run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
-    key TEXT NOT NULL, outcome TEXT NOT NULL, open_since TEXT, finding TEXT NOT NULL,
-    PRIMARY KEY (run_id, key));
-INSERT INTO runs VALUES ('old-1', 'acme', '2026-01-01T00:00:00+00:00',
-    '2026-01-01T00:05:00+00:00', 'verified', '{"in_sync": 4}', '{"user_monitoring": 4}');
-"""
-
-
-def write_old_store(path: Path) -> None:
-    """An SQLite history file as the first version wrote it (no run_type, no propagation)."""
-    with sqlite3.connect(path) as db:
-        db.executescript(OLD_SCHEMA)
 
 
 def test_an_old_sqlite_file_is_migrated_in_place(build, tmp_path: Path) -> None:  # noqa: ANN001
