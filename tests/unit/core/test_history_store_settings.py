@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from connector.cli import main
 from connector.commands.context import Wiring
 from connector.commands.history import show_history
 from connector.commands.history_store import history_of
@@ -56,6 +57,24 @@ def test_the_configured_store_is_opened(tmp_path: Path) -> None:
     pg = history_of(w)
     assert pg.path is None and pg.backend.url == w.history_url  # type: ignore[attr-defined]
     assert "s3cret-pw" not in repr(w)
+
+
+def test_an_unreachable_history_url_exits_2_on_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`history` with nothing listening at history_url: exit 2, one error line naming the
+    setting and a remedy, no traceback."""
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TESSIAN_HISTORY_URL", f"postgresql://127.0.0.1:{port}/tessian")
+    assert main(["--state-dir", str(tmp_path / "s"), "history"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and err[0].startswith("error: history_url postgresql://127.0.0.1:")
+    assert err[1].startswith("remedy: ") and "Traceback" not in "".join(err)
 
 
 def _run(build, day: int, run_type: str) -> Report:  # noqa: ANN001
