@@ -7,7 +7,8 @@ Records --runs hourly runs of one tenant, each with --findings open findings (or
 times `context()` (what every verify reads first), `runs(limit=20)` (the `history` command) and
 one `prune` removing half of the runs. PostgreSQL: the URL from --postgres-url or
 TESSIAN_TEST_POSTGRES_URL (password from PGPASSWORD / ~/.pgpass), in a throwaway schema;
-skipped with a note when neither is given. Printed: milliseconds per call (medians, except the one prune).
+skipped with a note when neither is given. Printed: milliseconds per call (medians; the prune
+runs once).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from connector.history_sqlite import SqliteBackend
 from connector.models import Finding, HistoryContext, Outcome, Report, RunSummary, utc_now
 
 CONCLUSIVE = ("verified", "drift")
@@ -48,11 +49,9 @@ class Backend(Protocol):
 
 
 class History:
-    """Runs and findings of every tenant, in one store (an SQLite file unless a backend is given)."""
+    """Runs and findings of every tenant, in one store (an SQLite file, unless given a backend)."""
 
     def __init__(self, path: Path | None = None, *, backend: Backend | None = None) -> None:
-        from connector.history_sqlite import SqliteBackend
-
         self.path = Path(path) if path is not None else None
         if backend is None and self.path is None:
             raise ValueError("History needs a path or a backend")

@@ -4,8 +4,8 @@ earlier version migrated in place; PostgreSQL failures as one clear line naming 
 
 from __future__ import annotations
 
+import os
 import socket
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,7 +39,7 @@ def _report(build, *, day: int, orphans: tuple[str, ...] = ("z@x.com",),  # noqa
     return report.model_copy(update={"propagation": propagation})
 
 
-def test_run_type_and_propagation_read_back(build, new_history: Callable[..., History]) -> None:  # noqa: ANN001
+def test_run_type_and_propagation_read_back(build, new_history) -> None:  # noqa: ANN001
     """A run's type and propagation figures come back from runs(); no figures stay None."""
     history = new_history()
     history.record(_report(build, day=0, propagation=PROPAGATION))
@@ -124,7 +124,7 @@ def test_postgres_password_from_the_setting(
 ) -> None:
     """Without PGPASSWORD, history_password signs in; a wrong one is refused as a ConfigError."""
     url = pg_schema()
-    password = __import__("os").environ["PGPASSWORD"]
+    password = os.environ["PGPASSWORD"]
     monkeypatch.delenv("PGPASSWORD")
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
     open_history(tmp_path / "x", url, password).record(_report(build, day=0))
