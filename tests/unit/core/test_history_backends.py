@@ -132,3 +132,17 @@ def test_postgres_password_from_the_setting(
         "scheduled-0"]
     with pytest.raises(ConfigError, match="password authentication failed"):
         open_history(tmp_path / "x", url, password + "-wrong").runs("acme")
+
+
+def test_postgres_password_from_pgpass(
+    build, pg_schema, monkeypatch: pytest.MonkeyPatch, tmp_path: Path  # noqa: ANN001
+) -> None:
+    """Without PGPASSWORD or the setting, libpq's password file (~/.pgpass, PGPASSFILE) signs in."""
+    url = pg_schema()
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"*:*:*:*:{os.environ['PGPASSWORD']}\n")
+    pgpass.chmod(0o600)  # libpq ignores a password file others can read
+    monkeypatch.delenv("PGPASSWORD")
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    open_history(tmp_path / "x", url).record(_report(build, day=0))
+    assert len(open_history(tmp_path / "x", url).runs("acme")) == 1
