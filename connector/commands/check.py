@@ -43,7 +43,7 @@ from connector.commands.spot_rules import (
     unknown_reason,
     verdict_of,
 )
-from connector.errors import PortalError, SignInError
+from connector.errors import ConfigError, PortalError, SignInError
 from connector.lock import tenant_lock
 from connector.models import (
     CollectionError,
@@ -101,10 +101,16 @@ def run_check(w: Wiring, emails: Sequence[str], expect: str | None,
 
 
 def _record(w: Wiring, report: Report) -> None:
-    """Into history, as a spot check: listed by `history`, never a baseline or part of a trend."""
+    """Into history, as a spot check: listed by `history`, never a baseline or part of a trend.
+    The answer stands without it (it was read and judged): a store that fails is a warning."""
     from connector.commands.history_store import history_of
+    from connector.logging import get_logger
 
-    history_of(w).record(report)
+    try:
+        history_of(w).record(report)
+    except ConfigError as exc:
+        get_logger("connector.check").warning("spot check not recorded in history",
+                                              error=str(exc), remedy=exc.remedy)
 
 
 def _expected_state(w: Wiring, expect: str | None) -> IdentitySource | None:

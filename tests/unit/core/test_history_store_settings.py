@@ -4,12 +4,15 @@ them, and the `history` command listing spot checks as such, on SQLite and Postg
 from __future__ import annotations
 
 import io
+import socket
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from connector.cli import main
+from connector.commands.check import _record as record_spot_check
 from connector.commands.context import Wiring
 from connector.commands.history import show_history
 from connector.commands.history_store import history_of
@@ -59,22 +62,34 @@ def test_the_configured_store_is_opened(tmp_path: Path) -> None:
     assert "s3cret-pw" not in repr(w)
 
 
+def _nowhere() -> str:
+    """A history_url on a local port nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"postgresql://127.0.0.1:{sock.getsockname()[1]}/tessian"
+
+
 def test_an_unreachable_history_url_exits_2_on_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`history` with nothing listening at history_url: exit 2, one error line naming the
     setting and a remedy, no traceback."""
-    import socket
-
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("TESSIAN_HISTORY_URL", f"postgresql://127.0.0.1:{port}/tessian")
+    monkeypatch.setenv("TESSIAN_HISTORY_URL", _nowhere())
     assert main(["--state-dir", str(tmp_path / "s"), "history"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and err[0].startswith("error: history_url postgresql://127.0.0.1:")
     assert err[1].startswith("remedy: ") and "Traceback" not in "".join(err)
+
+
+def test_a_spot_check_stands_when_history_fails(build, tmp_path: Path) -> None:  # noqa: ANN001
+    """A spot check's answer does not depend on history: a failing store is a warning naming
+    history_url, not an error."""
+    with capture_logs() as logs:
+        record_spot_check(_wiring(tmp_path, history_url=_nowhere()), _run(build, 0, "spot_check"))
+    (warning,) = [e for e in logs if e["event"] == "spot check not recorded in history"]
+    assert warning["log_level"] == "warning"
+    assert warning["error"].startswith("history_url postgresql://127.0.0.1:")
 
 
 def _run(build, day: int, run_type: str) -> Report:  # noqa: ANN001
