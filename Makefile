@@ -22,15 +22,17 @@ demo: setup  ## the demo tenant drifts on purpose: exit 1 (drift) is its expecte
 	if [ $$code -eq 1 ]; then echo "demo: exit 1 (drift), as designed: open the report.html above"; \
 	else exit $$code; fi
 
-test: setup
+test: setup  ## the history tests need PostgreSQL: scripts/ensure-postgres.sh provides one
 	@scripts/ensure-display.sh
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	TESSIAN_TEST_POSTGRES_URL="$${TESSIAN_TEST_POSTGRES_URL:-$$(scripts/ensure-postgres.sh)}" \
+	  $(BIN)/python -m pytest
 
 bench: setup  ## prints figures; takes ~15 minutes (the 100k-user DOM read is most of it)
 	$(BIN)/python benchmarks/fixture_first_page.py
 	$(BIN)/python benchmarks/read_user_monitoring.py
 	$(BIN)/python benchmarks/evaluate_and_render.py
+	$(BIN)/python benchmarks/history_stores.py
 
 clean:
 	rm -rf $(VENV) reports .state

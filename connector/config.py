@@ -41,6 +41,7 @@ from connector.config_checks import (
     Email,
     Executable,
     KeyFile,
+    PostgresUrl,
     PrivateKey,
     TotpSeed,
     WebUrl,
@@ -131,6 +132,9 @@ class Settings(BaseSettings):
     reports_keep_days: int = Field(default=30, ge=0)  # inconclusive bundles: at least 30
     # outputs: node_exporter textfile folder; verify writes tessian_<tenant>.prom there
     metrics_dir: WritableDir | None = None
+    # history store (part: history): PostgreSQL when set, else <state_dir>/history.sqlite3
+    history_url: PostgresUrl = None  # never with a password: see config_checks.postgres_url
+    history_password: SecretStr | None = None
     # identity source
     idp: Literal["okta", "entra", "file"] | None = None
     idp_file: Path | None = None

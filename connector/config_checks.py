@@ -77,6 +77,30 @@ def web_url(value: str | None) -> str | None:
     return text
 
 
+_PASSWORD_PARAM = re.compile(r"(?:^|&)(?:ssl)?password=", re.IGNORECASE)
+
+
+def postgres_url(value: str | None) -> str | None:
+    """A PostgreSQL URL (postgresql://user@host:port/db) for the history store, with no password:
+    a password in a URL reaches every log line and message that shows the URL."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        password = parts.password
+    except ValueError:
+        parts, password = None, None
+    if parts is None or parts.scheme.casefold() not in ("postgresql", "postgres") or any(
+            c.isspace() for c in text):
+        raise ValueError("must be a PostgreSQL URL such as postgresql://tessian@db.example/"
+                         "tessian (leave it unset for the SQLite file in the state folder)")
+    if password is not None or _PASSWORD_PARAM.search(parts.query):
+        raise ValueError("must not carry a password; use TESSIAN_HISTORY_PASSWORD, PGPASSWORD "
+                         "or ~/.pgpass")
+    return text
+
+
 def email(value: str | None) -> str | None:
     """An email address (local@domain.tld), trimmed."""
     if value is None:
@@ -223,6 +247,7 @@ def parse_mapping(text: str) -> dict[str, str]:
 # Each accepts None (the setting is not given) and checks the value otherwise.
 TotpSeed = Annotated[SecretStr | None, BeforeValidator(normalise_seed)]
 WebUrl = Annotated[str | None, AfterValidator(web_url)]
+PostgresUrl = Annotated[str | None, AfterValidator(postgres_url)]
 Email = Annotated[str | None, AfterValidator(email)]
 WritableDir = Annotated[Path, AfterValidator(writable_dir)]
 KeyFile = Annotated[Path | None, AfterValidator(private_key_file)]

@@ -23,6 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `fixtures` is not installed (kept out of the wheel)
     sys.path.insert(0, str(ROOT))
+pytest_plugins = ["tests.history_stores"]  # the history fixtures on SQLite and PostgreSQL
 
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync"]

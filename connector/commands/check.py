@@ -47,7 +47,7 @@ from connector.commands.spot_rules import (
     verdict_of,
 )
 from connector.commands.spot_surfaces import audit_since, judge_surface, left_at, surface_answers
-from connector.errors import PortalError, SignInError
+from connector.errors import ConfigError, PortalError, SignInError
 from connector.lock import tenant_lock
 from connector.models import (
     CollectionError,
@@ -96,6 +96,7 @@ def run_check(w: Wiring, emails: Sequence[str], expect: str | None,
 
         render_bundle(report, bundle.root)
         settle_trace(bundle, w.browser.trace, report.verdict)
+        _record(w, report)
         code = exit_code_for_verdict(report.verdict)
         write_run_meta(bundle, report.run, report=report, exit_code=code, command="check")
     if as_json:
@@ -103,6 +104,19 @@ def run_check(w: Wiring, emails: Sequence[str], expect: str | None,
     else:
         _print(bundle, report, expectations, out or sys.stdout)
     return code
+
+
+def _record(w: Wiring, report: Report) -> None:
+    """Into history, as a spot check: listed by `history`, never a baseline or part of a trend.
+    The answer stands without it (it was read and judged): a store that fails is a warning."""
+    from connector.commands.history_store import history_of
+    from connector.logging import get_logger
+
+    try:
+        history_of(w).record(report)
+    except ConfigError as exc:
+        get_logger("connector.check").warning("spot check not recorded in history",
+                                              error=str(exc), remedy=exc.remedy)
 
 
 def _expected_state(w: Wiring, expect: str | None) -> IdentitySource | None:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from connector.bundle import new_run_id, snapshot_json, tool_version
 from connector.cli import EXIT_INCONCLUSIVE, EXIT_VERIFIED
-from connector.commands.context import prepare
+from connector.commands.context import Wiring, prepare
 from connector.commands.portal import read_portal, require_url
 from connector.commands.progress import Steps
 from connector.inputs import output_file
 from connector.lock import tenant_lock
 from connector.models import RunInfo, Snapshot, utc_now
-from connector.private_files import private_dir, write_private
+from connector.private_files import write_private
 from connector.redaction import host_of
 from connector.terminal import printable
 
@@ -32,7 +32,7 @@ def execute(args: argparse.Namespace) -> int:
     run_id = new_run_id()
     evidence = out.parent / "evidence"
     with tenant_lock(w.state_dir, w.tenant, run_id=run_id):
-        context = _history_context(w.history_path, w.tenant)
+        context = _history_context(w)
         with Steps().step("Signing in and reading the portal"):
             data = read_portal(w, evidence, None)
     run = RunInfo(run_id=run_id, tool_version=tool_version(), tenant=w.tenant,
@@ -48,8 +48,7 @@ def execute(args: argparse.Namespace) -> int:
     return EXIT_VERIFIED if complete else EXIT_INCONCLUSIVE
 
 
-def _history_context(path: Path, tenant: str) -> object:
-    from connector.history import History
+def _history_context(w: Wiring) -> object:
+    from connector.commands.history_store import history_of
 
-    private_dir(path.parent)
-    return History(path).context(tenant)
+    return history_of(w).context(w.tenant)

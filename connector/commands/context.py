@@ -82,6 +82,8 @@ class Wiring:
     reports_keep_days: int = 30
     notify: NotifyWiring = field(default_factory=NotifyWiring)
     metrics_dir: Path | None = None  # node_exporter textfile folder (None: no metrics)
+    history_url: str | None = None  # PostgreSQL history when set (connector.history_postgres)
+    history_password: SecretStr | None = None
 
     @property
     def history_path(self) -> Path:
@@ -124,7 +126,8 @@ def prepare(args: argparse.Namespace) -> Wiring:
     )
     wiring = replace(wiring, verbose=verbose, redactor=redactor)
     p = wiring.portal
-    redactor.add([p.password, p.totp_secret, p.sso_password, p.api_token])
+    redactor.add([p.password, p.totp_secret, p.sso_password, p.api_token,
+                  wiring.history_password])
     redactor.add(v for v in (*wiring.idp.okta.values(), *wiring.idp.entra.values())
                  if isinstance(v, SecretStr))
     redactor.add(_private_keys_in(wiring.idp.entra.get("certificate_path")))

@@ -22,31 +22,32 @@ def execute(args: argparse.Namespace) -> int:
 
 def prune_now(w: Wiring, out: TextIO | None = None) -> None:
     """Apply retention to the tenant under its lock, and say what went."""
+    from connector.commands.history_store import history_of
     from connector.commands.retention import apply_retention
-    from connector.history import History
     from connector.lock import tenant_lock
 
     with tenant_lock(w.state_dir, w.tenant, run_id="prune"):
-        pruned = apply_retention(w, History(w.history_path))
+        pruned = apply_retention(w, history_of(w))
     print(f"pruned: {pruned.runs} run(s) from history, {len(pruned.bundles)} bundle(s) from "
           f"{w.reports_dir}", file=out or sys.stdout)
 
 
 def show_history(w: Wiring, *, limit: int, out: TextIO | None = None) -> int:
     """Runs (newest first) and open findings (oldest first) as two plain tables."""
-    from connector.history import History
+    from connector.commands.history_store import history_of
 
     stream = out or sys.stdout
-    if not w.history_path.exists():
+    history = history_of(w)
+    if not history.exists():
         print(f"no runs recorded yet for tenant '{w.tenant}' ({w.history_path})", file=stream)
         return EXIT_VERIFIED
-    history = History(w.history_path)
     runs = history.runs(w.tenant, limit)
     print(f"runs of tenant '{w.tenant}' (newest first):", file=stream)
     for run in runs:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(run.counts.items()) if v and k != "in_sync")
-        print(f"  {run.finished_at:%Y-%m-%d %H:%M}Z  {run.run_id}  {run.verdict:<12} {counts}",
-              file=stream)
+        kind = "  (spot check)" if run.run_type == "spot_check" else ""  # not a baseline/trend
+        print(f"  {run.finished_at:%Y-%m-%d %H:%M}Z  {run.run_id}  {run.verdict:<12} {counts}"
+              f"{kind}", file=stream)
     now = utc_now()
     opened = history.open_findings(w.tenant)
     print(f"open findings ({len(opened)}):", file=stream)

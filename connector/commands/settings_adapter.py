@@ -101,7 +101,8 @@ def wiring_from(s: Any) -> Wiring:
                   history_keep_days=s.history_keep_days, reports_keep_days=s.reports_keep_days,
                   notify=NotifyWiring(urls=tuple(s.notify_urls), policy=s.notify_policy,
                                       inconclusive_streak=s.notify_inconclusive_streak),
-                  metrics_dir=Path(s.metrics_dir) if s.metrics_dir else None)
+                  metrics_dir=Path(s.metrics_dir) if s.metrics_dir else None,
+                  history_url=s.history_url, history_password=s.history_password)
 
 
 def _idp(s: Any) -> IdpWiring:

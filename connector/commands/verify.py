@@ -122,10 +122,9 @@ def replace_run(run: RunInfo, **changes: object) -> RunInfo:
 
 
 def _history(w: Wiring) -> History:
-    from connector.history import History
+    from connector.commands.history_store import history_of
 
-    private_dir(w.state_dir)
-    return History(w.history_path)
+    return history_of(w)
 
 
 def _retain(w: Wiring, history: History, bundle: Bundle) -> None:

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from connector.history import History
+
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 UNKNOWN = "nobody.here@acme.example"
@@ -95,9 +97,10 @@ def test_stdin_batch_checks_each_address_once(check: Any, h: Any) -> None:
     assert "not_removed" in result.out
 
 
-def test_file_batch_with_json_output(check: Any, tmp_path: Path) -> None:
+def test_file_batch_with_json_output(check: Any, tmp_path: Path, state: Path) -> None:
     """`@FILE --json` prints one JSON document: verdict, exit code, bundle, and per address its
-    identity, expectation, and per surface the state, outcome, minimal row and evidence."""
+    identity, expectation, and per surface the state, outcome, minimal row and evidence; the
+    check is in history as a spot check."""
     batch = tmp_path / "people.txt"
     batch.write_text("\n".join(IN_SYNC) + "\n", encoding="utf-8")
     result = check(f"@{batch}", "--json")
@@ -108,6 +111,9 @@ def test_file_batch_with_json_output(check: Any, tmp_path: Path) -> None:
     assert Path(doc["report"]) == Path(doc["bundle"]) / "report.json"
     assert Path(doc["report"]).is_file()
     assert [a["address"] for a in doc["addresses"]] == list(IN_SYNC)
+    run_id = json.loads(Path(doc["report"]).read_text())["run"]["run_id"]
+    recorded = {r.run_id: r.run_type for r in History.in_state_dir(state).runs("demo", 1000)}
+    assert recorded[run_id] == "spot_check"
     for entry in doc["addresses"]:
         assert entry["identity"] == "known" and entry["expected"]["monitored"] is True
         monitored = entry["surfaces"]["user_monitoring"]

@@ -1,4 +1,5 @@
-"""The SQLite history: runs per tenant, baselines from complete runs, open findings and their age."""
+"""The history, on SQLite and PostgreSQL alike: runs per tenant, baselines from complete runs,
+open findings and their age."""
 
 from __future__ import annotations
 
@@ -43,9 +44,16 @@ def test_empty_history_gives_empty_context(tmp_path: Path) -> None:
     assert (tmp_path / ".state").stat().st_mode & 0o777 == 0o700
 
 
-def test_runs_are_listed_newest_first_per_tenant(build, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_new_store_knows_nothing(new_history) -> None:  # noqa: ANN001
+    """On either backend, an empty store gives an empty context, no runs and nothing open."""
+    history = new_history()
+    assert history.context("acme") == HistoryContext() and history.baseline("acme") is None
+    assert history.runs("acme") == [] and history.open_findings("acme") == []
+
+
+def test_runs_are_listed_newest_first_per_tenant(build, new_history) -> None:  # noqa: ANN001
     """runs() returns the tenant's runs only, newest first, limited."""
-    history = History(tmp_path / "h.sqlite3")
+    history = new_history()
     for day in (0, 2, 1):
         history.record(_report(build, day=day))
     history.record(_report(build, day=5, tenant="other"))
@@ -53,18 +61,18 @@ def test_runs_are_listed_newest_first_per_tenant(build, tmp_path: Path) -> None:
     assert history.runs("acme")[0].counts["orphan"] == 1
 
 
-def test_recording_a_run_twice_replaces_it(build, tmp_path: Path) -> None:  # noqa: ANN001
+def test_recording_a_run_twice_replaces_it(build, new_history) -> None:  # noqa: ANN001
     """Re-recording one run id (e.g. `report --from`) does not duplicate it."""
-    history = History(tmp_path / "h.sqlite3")
+    history = new_history()
     history.record(_report(build, day=0))
     history.record(_report(build, day=0, orphans=()))
     (run,) = history.runs("acme")
     assert run.counts["orphan"] == 0
 
 
-def test_baseline_comes_from_the_last_complete_run(build, tmp_path: Path) -> None:  # noqa: ANN001
+def test_baseline_comes_from_the_last_complete_run(build, new_history) -> None:  # noqa: ANN001
     """An inconclusive run never becomes the shrink guard's baseline."""
-    history = History(tmp_path / "h.sqlite3")
+    history = new_history()
     history.record(_report(build, day=0, orphans=("y@x.com", "z@x.com")))
     history.record(_report(build, day=1, broken=True, orphans=()))
     context = history.context("acme")
@@ -72,9 +80,9 @@ def test_baseline_comes_from_the_last_complete_run(build, tmp_path: Path) -> Non
     assert [r.run_id for r in context.previous_runs] == ["acme-0", "acme-1"]  # oldest first
 
 
-def test_open_since_survives_across_runs(build, tmp_path: Path) -> None:  # noqa: ANN001
+def test_open_since_survives_across_runs(build, new_history) -> None:  # noqa: ANN001
     """A finding open in consecutive runs keeps the time it was first seen."""
-    history = History(tmp_path / "h.sqlite3")
+    history = new_history()
     history.record(_report(build, day=0))
     second = _report(build, day=3, history=history.context("acme"))
     (orphan,) = [f for f in second.findings if f.outcome == Outcome.ORPHAN]
@@ -85,9 +93,9 @@ def test_open_since_survives_across_runs(build, tmp_path: Path) -> None:  # noqa
     assert describe_age(since, build.now + 3 * D) == "3 days"
 
 
-def test_a_closed_finding_starts_over(build, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_closed_finding_starts_over(build, new_history) -> None:  # noqa: ANN001
     """A finding that went away and came back is open since its return."""
-    history = History(tmp_path / "h.sqlite3")
+    history = new_history()
     history.record(_report(build, day=0))
     # 2 rows -> 1 row would trip the shrink guard; this test is about continuity only.
     history.record(_report(build, day=1, orphans=(), history=history.context("acme"),

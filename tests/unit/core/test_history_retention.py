@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
-from pathlib import Path
 
-from connector.history import TREND_RUNS, History
+from connector.history import TREND_RUNS
 from connector.models import CollectionErrorKind, Outcome, Policy, Report, RunInfo
 from connector.reconcile import evaluate
+from tests.history_stores import count_rows
 
 D = timedelta(days=1)
 
@@ -32,44 +31,39 @@ def _report(build, *, day: int, in_sync: int = 1, broken: bool = False,  # noqa:
     return evaluate(snapshot.model_copy(update={"run": run}), Policy())
 
 
-def _rows(path: Path, table: str) -> int:
-    with sqlite3.connect(path) as db:
-        return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-
-
-def test_in_sync_findings_are_not_stored(build, tmp_path: Path) -> None:  # noqa: ANN001
+def test_in_sync_findings_are_not_stored(build, new_history) -> None:  # noqa: ANN001
     """A run of 1,000 in_sync identities stores as many finding rows as a run of one."""
-    small, large = History(tmp_path / "small.sqlite3"), History(tmp_path / "large.sqlite3")
+    small, large = new_history("small"), new_history("large")
     small.record(_report(build, day=0, in_sync=1))
     report = _report(build, day=0, in_sync=1000)
     assert report.counts["in_sync"] == 1000
     large.record(report)
-    assert _rows(small.path, "findings") == _rows(large.path, "findings") == 1
+    assert count_rows(small, "findings") == count_rows(large, "findings") == 1
     assert large.runs("acme")[0].counts["in_sync"] == 1000  # the trend keeps the counts
 
 
-def test_stored_findings_read_back_unchanged(build, tmp_path: Path) -> None:  # noqa: ANN001
+def test_stored_findings_read_back_unchanged(build, new_history) -> None:  # noqa: ANN001
     """Findings stored without their default values read back equal to the report's."""
-    history = History(tmp_path / "h.sqlite3")
+    history = new_history()
     report = _report(build, day=0)
     history.record(report)
     ((finding, _),) = history.open_findings("acme")
     assert finding == next(f for f in report.findings if f.outcome == Outcome.ORPHAN)
 
 
-def test_prune_removes_old_runs_and_their_findings(build, tmp_path: Path) -> None:  # noqa: ANN001
+def test_prune_removes_old_runs_and_their_findings(build, new_history) -> None:  # noqa: ANN001
     """Runs finished before the horizon go with their finding rows; later ones stay."""
-    history = History(tmp_path / "h.sqlite3")
+    history = new_history()
     for day in range(5):
         history.record(_report(build, day=day))
     assert history.prune("acme", build.now + 2 * D) == 2
     assert [r.run_id for r in history.runs("acme")] == ["acme-4-0", "acme-3-0", "acme-2-0"]
-    assert _rows(history.path, "findings") == 3
+    assert count_rows(history, "findings") == 3
 
 
-def test_prune_keeps_the_baseline_run(build, tmp_path: Path) -> None:  # noqa: ANN001
+def test_prune_keeps_the_baseline_run(build, new_history) -> None:  # noqa: ANN001
     """The last conclusive run survives any horizon, so the shrink guard keeps its baseline."""
-    history = History(tmp_path / "h.sqlite3")
+    history = new_history()
     history.record(_report(build, day=0, in_sync=3))
     for day in (1, 2):
         history.record(_report(build, day=day, broken=True))
@@ -81,9 +75,9 @@ def test_prune_keeps_the_baseline_run(build, tmp_path: Path) -> None:  # noqa: A
     assert [f.key for f, _ in history.open_findings("acme")] == ["orphan:user_monitoring:z@x.com"]
 
 
-def test_prune_leaves_other_tenants_alone(build, tmp_path: Path) -> None:  # noqa: ANN001
+def test_prune_leaves_other_tenants_alone(build, new_history) -> None:  # noqa: ANN001
     """Pruning one tenant deletes none of another tenant's runs."""
-    history = History(tmp_path / "h.sqlite3")
+    history = new_history()
     report = _report(build, day=0)
     other = report.model_copy(update={"run": report.run.model_copy(
         update={"tenant": "globex", "run_id": "globex-0"})})
@@ -93,9 +87,9 @@ def test_prune_leaves_other_tenants_alone(build, tmp_path: Path) -> None:  # noq
     assert [r.run_id for r in history.runs("globex")] == ["globex-0"]
 
 
-def test_baseline_outlives_the_trend_window(build, tmp_path: Path) -> None:  # noqa: ANN001
+def test_baseline_outlives_the_trend_window(build, new_history) -> None:  # noqa: ANN001
     """After more inconclusive runs than the trend shows, the shrink guard still has a baseline."""
-    history = History(tmp_path / "h.sqlite3")
+    history = new_history()
     history.record(_report(build, day=0, in_sync=3))
     for hour in range(1, TREND_RUNS + 2):
         history.record(_report(build, day=0, hours=hour, broken=True))

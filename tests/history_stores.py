@@ -1,0 +1,103 @@
+"""Fixtures for the history on both backends: SQLite files and PostgreSQL schemas.
+
+PostgreSQL comes from TESSIAN_TEST_POSTGRES_URL (set by .ci/run and `make test`), else from
+scripts/ensure-postgres.sh run here (it installs and starts Debian's postgresql when it can).
+The PostgreSQL cases are skipped only when TESSIAN_TEST_NO_POSTGRES=1 says there is none; a
+missing server otherwise fails them, so CI cannot pass without running them. Each test gets its
+own schema (search_path in the URL), dropped afterwards: tests never see each other's runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector.history import History, open_history
+
+ROOT = Path(__file__).resolve().parent.parent
+URL_VAR, OFF_VAR = "TESSIAN_TEST_POSTGRES_URL", "TESSIAN_TEST_NO_POSTGRES"
+TEST_PASSWORD = "tessian_test"  # scripts/ensure-postgres.sh: the local test role's password
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The test server's URL (no password in it: PGPASSWORD carries that, as for users)."""
+    if os.environ.get(OFF_VAR) == "1":
+        pytest.skip(f"{OFF_VAR}=1: no PostgreSQL for the history tests")
+    url = os.environ.get(URL_VAR) or _ensure_postgres()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PGPASSWORD", os.environ.get("PGPASSWORD", TEST_PASSWORD))
+        yield url
+
+
+def _ensure_postgres() -> str:
+    done = subprocess.run([str(ROOT / "scripts" / "ensure-postgres.sh")], capture_output=True,
+                          text=True, check=False, timeout=300)
+    if done.returncode != 0 or not done.stdout.strip():
+        pytest.fail(f"no PostgreSQL for the history tests (set {URL_VAR}, or {OFF_VAR}=1 to "
+                    f"skip them): scripts/ensure-postgres.sh said: {done.stderr.strip()}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def pg_schema(postgres_url: str) -> Iterator[Callable[[], str]]:
+    """Makes fresh schemas; each call gives a URL whose search_path is a new, empty schema."""
+    import psycopg
+
+    made: list[str] = []
+
+    def new_url() -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {name}")
+        made.append(name)
+        join = "&" if "?" in postgres_url else "?"
+        return f"{postgres_url}{join}options=-csearch_path%3D{name}"
+
+    yield new_url
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        for name in made:
+            conn.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+@pytest.fixture(params=BACKENDS)
+def new_history(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., History]:
+    """A factory of empty stores on the backend under test: new_history() or new_history('b')."""
+    if request.param == "sqlite":
+        return lambda name="h": History(tmp_path / f"{name}.sqlite3")
+    new_url = request.getfixturevalue("pg_schema")
+    return lambda name="h": open_history(tmp_path / "unused.sqlite3", new_url())
+
+
+def count_rows(history: History, table: str) -> int:
+    """Rows in one of the store's tables (runs, findings), whatever the backend."""
+    with history.backend.connect(write=False) as db:
+        row: Any = db.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0])
+
+
+OLD_SCHEMA = """
+CREATE TABLE runs (run_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL, verdict TEXT NOT NULL, counts TEXT NOT NULL,
+    surface_counts TEXT NOT NULL);
+CREATE INDEX runs_by_tenant ON runs (tenant, finished_at);
+CREATE TABLE findings (run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    key TEXT NOT NULL, outcome TEXT NOT NULL, open_since TEXT, finding TEXT NOT NULL,
+    PRIMARY KEY (run_id, key));
+INSERT INTO runs VALUES ('old-1', 'acme', '2026-01-01T00:00:00+00:00',
+    '2026-01-01T00:05:00+00:00', 'verified', '{"in_sync": 4}', '{"user_monitoring": 4}');
+"""
+
+
+def write_old_store(path: Path) -> None:
+    """An SQLite history file as the first version wrote it (no run_type, no propagation)."""
+    with sqlite3.connect(path) as db:
+        db.executescript(OLD_SCHEMA)
