@@ -56,6 +56,7 @@ COMMANDS: dict[str, str] = {
     "report": "report",
     "history": "history",
     "demo": "demo",
+    "run-all": "run_all",
 }
 
 
