@@ -204,14 +204,14 @@ class Pool:
             self._relay(child.tenant, err)
         bundle = next((line.removeprefix("bundle:").strip() for line in out.splitlines()
                        if line.startswith("bundle:")), None)
-        report_verdict, findings = _report_facts(bundle)
+        report_verdict, findings, why = _report_facts(bundle)
         verdict = verdict_for(code, report_verdict)
         errors = [line.removeprefix("error:").strip() for line in err.splitlines()
                   if line.startswith("error:")]
         return TenantStatus(child.tenant, verdict, code,
                             findings if verdict == report_verdict else None,
                             round(time.monotonic() - child.started, 2), bundle,
-                            errors[-1] if errors else None)
+                            errors[-1] if errors else why)
 
     def _relay(self, tenant: str, err: str) -> None:
         """The child's stderr (scrubbed by the child), each line tagged with the tenant: for a
@@ -228,14 +228,16 @@ def _read(handle: IO[bytes]) -> str:
     return text
 
 
-def _report_facts(bundle: str | None) -> tuple[str | None, int | None]:
-    """The verdict and the number of findings other than in_sync, from the bundle's report."""
+def _report_facts(bundle: str | None) -> tuple[str | None, int | None, str | None]:
+    """From the bundle's report: the verdict, the number of findings other than in_sync, and
+    the first reason it is inconclusive (None when there is none)."""
     if bundle is None:
-        return None, None
+        return None, None, None
     try:
         report = json.loads((Path(bundle) / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None, None
+        return None, None, None
     findings = [f for f in report.get("findings", []) if f.get("outcome") != "in_sync"]
-    return report.get("verdict"), len(findings)
+    reasons = [f"{r.get('reason')}: {r.get('message')}" for r in report.get("reasons", [])]
+    return report.get("verdict"), len(findings), reasons[0] if reasons else None
 
