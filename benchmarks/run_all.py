@@ -37,9 +37,11 @@ def tenant_files(count: int, users: int) -> list[tuple[Path, Path]]:
     for seed in range(1, count + 1):
         tenant = write_tenant(OUT / f"tenant-{seed:02d}.json", users, seed, f"bench-{seed:02d}")
         export = OUT / f"tenant-{seed:02d}.csv"
-        subprocess.run([sys.executable, "-m", "fixtures.idp_export", "--tenant", str(tenant),
-                        "--format", "csv", "--out", str(export)], cwd=REPO, check=True,
-                       stdout=subprocess.DEVNULL, timeout=120)
+        done = subprocess.run([sys.executable, "-m", "fixtures.idp_export", "--tenant",
+                               str(tenant), "--format", "csv", "--out", str(export)], cwd=REPO,
+                              capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise SystemExit(f"the export of {tenant.name} failed: {done.stderr.strip()}")
         pairs.append((tenant, export))
     return pairs
 

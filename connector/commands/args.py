@@ -238,8 +238,8 @@ def _add_run_all(subs: Any) -> None:
     run_all.add_argument("--parallel", metavar="N", type=positive_int, default=1,
                          help="how many tenants at once (default 1)")
     run_all.add_argument("--shard", metavar="I/N", type=shard_argument,
-                         help="run shard I of N (I from 0; also TESSIAN_SHARD), e.g. "
-                         "$(JOB_COMPLETION_INDEX)/4 in a Kubernetes Indexed Job")
+                         help="run shard I of N (I from 0), e.g. $(JOB_COMPLETION_INDEX)/4 "
+                         "in a Kubernetes Indexed Job (environment: see above)")
     run_all.add_argument("--tenants", metavar="A,B", help="only these tenants of the file")
     run_all.add_argument("--summary", metavar="FILE",
                          help="where run-all.json goes (default: in the reports folder)")

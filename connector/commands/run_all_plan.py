@@ -3,6 +3,7 @@
 Shards: tenants sorted by name, tenant k (0-based) goes to shard k % n. Every tenant is in exactly
 one shard and the shards differ in size by at most one; the partition depends only on the sorted
 names (and --tenants), so every pod or CI job given the same file computes the same split.
+Without --shard, TESSIAN_SHARD (same INDEX/COUNT form) is read.
 
 Aggregate exit code (what a scheduler alerts on; the worst tenant wins, never hidden by others):
     2  some tenant's settings are wrong (or --tenants named a tenant the file does not list)
