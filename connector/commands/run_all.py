@@ -156,7 +156,7 @@ class Pool:
         self._running: list[_Child] = []
 
     def run(self, names: list[str]) -> None:
-        """Run them all; a SIGTERM or Ctrl-C stops the running children first, then re-raises."""
+        """Run them all; on SIGTERM, Ctrl-C or an error, stop the running children, re-raise."""
         pending = deque(names)
         try:
             while pending or self._running:
@@ -164,9 +164,11 @@ class Pool:
                     self._running.append(self._start(pending.popleft()))
                 self._reap(lambda child: child.proc.poll() is not None)
                 time.sleep(POLL_S)
-        except KeyboardInterrupt as exc:  # Terminated (SIGTERM) is one too
-            self.stopped = "terminated" if isinstance(exc, Terminated) else "interrupted"
-            self._stop_children(forward=self.stopped == "terminated")
+        except BaseException as exc:  # SIGTERM (Terminated), Ctrl-C, or a failure of our own
+            interrupted = isinstance(exc, KeyboardInterrupt) and not isinstance(exc, Terminated)
+            if isinstance(exc, KeyboardInterrupt):
+                self.stopped = "interrupted" if interrupted else "terminated"
+            self._stop_children(forward=not interrupted)  # Ctrl-C reached them already
             raise
 
     def _start(self, tenant: str) -> _Child:
