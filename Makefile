@@ -33,6 +33,7 @@ bench: setup  ## prints figures; takes ~15 minutes (the 100k-user DOM read is mo
 	$(BIN)/python benchmarks/read_user_monitoring.py
 	$(BIN)/python benchmarks/evaluate_and_render.py
 	$(BIN)/python benchmarks/history_stores.py
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) reports .state

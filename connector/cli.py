@@ -56,6 +56,7 @@ COMMANDS: dict[str, str] = {
     "report": "report",
     "history": "history",
     "demo": "demo",
+    "run-all": "run_all",
 }
 
 
@@ -161,4 +162,8 @@ def run() -> NoReturn:
 
 
 if __name__ == "__main__":  # `python -m connector.cli`, same as the console script
-    run()
+    # Run the copy imported as `connector.cli`, not this `__main__` one: the commands import
+    # `connector.cli`, and its Terminated must be the class raised (else run.json says 130).
+    from connector.cli import run as _run
+
+    _run()

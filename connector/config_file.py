@@ -48,13 +48,27 @@ def read_config_file(
     if path is None:
         return tenant or "default", {}
     text, data = _load(path)
-    tenants = data.get("tenants", {})
-    if not isinstance(tenants, dict) or not all(isinstance(t, dict) for t in tenants.values()):
-        raise _error(path, text, "tenants", "write each tenant as a [tenants.NAME] table")
+    tenants = _tenant_tables(path, text, data)
     name = _choose(path, data, tenants, tenant)
     shared = _flatten(path, text, {k: v for k, v in data.items() if k not in TOP_ONLY}, "", fields)
     own = _flatten(path, text, tenants.get(name, {}), "", fields)
     return name, _resolve_paths(path, {**shared, **own})
+
+
+def list_tenants(path: Path, fields: set[str]) -> tuple[list[str], dict[str, Any]]:
+    """Every tenant of the file, sorted by name, and the shared settings (`run-all`): the file's
+    shape and its shared settings are checked; each tenant's own settings are left to its run."""
+    text, data = _load(path)
+    tenants = _tenant_tables(path, text, data)
+    shared = _flatten(path, text, {k: v for k, v in data.items() if k not in TOP_ONLY}, "", fields)
+    return sorted(tenants), _resolve_paths(path, shared)
+
+
+def _tenant_tables(path: Path, text: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    tenants = data.get("tenants", {})
+    if not isinstance(tenants, dict) or not all(isinstance(t, dict) for t in tenants.values()):
+        raise _error(path, text, "tenants", "write each tenant as a [tenants.NAME] table")
+    return tenants
 
 
 def _load(path: Path) -> tuple[str, dict[str, Any]]:

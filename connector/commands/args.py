@@ -226,8 +226,28 @@ def build_parser() -> Parser:
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     subs.required = True
     _add_read_commands(subs)
+    _add_run_all(subs)
     _add_offline_commands(subs)
     return parser
+
+
+def _add_run_all(subs: Any) -> None:
+    from connector.commands.run_all_plan import __doc__ as rules
+    from connector.commands.run_all_plan import shard_argument
+
+    run_all = _command(subs, "run-all", "verify every tenant of --config (parallel, sharded)", (),
+                       "Run verify for every [tenants.NAME] of --config, sorted by name.\n"
+                       + (rules or "").split("\n", 1)[1])
+    run_all.add_argument("--parallel", metavar="N", type=positive_int, default=1,
+                         help="how many tenants at once (default 1)")
+    run_all.add_argument("--shard", metavar="I/N", type=shard_argument,
+                         help="run shard I of N (I from 0), e.g. $(JOB_COMPLETION_INDEX)/4 "
+                         "in a Kubernetes Indexed Job (environment: see above)")
+    run_all.add_argument("--tenants", metavar="A,B", help="only these tenants of the file")
+    run_all.add_argument("--summary", metavar="FILE",
+                         help="where run-all.json goes (default: in the reports folder)")
+    run_all.add_argument("--json", dest="json_out", action="store_true",
+                         help="print the run-all.json document instead of the table")
 
 
 def _add_read_commands(subs: Any) -> None:
