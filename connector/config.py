@@ -252,28 +252,6 @@ class Settings(BaseSettings):
         return self.model_dump(mode="json")
 
 
-def settings_reference() -> str:
-    """A Markdown table of every setting: name, environment variables, default (for the README)."""
-    from connector.config_errors import env_names
-
-    lines = ["| setting (TOML key, flag) | environment | default |", "| --- | --- | --- |"]
-    for name, info in Settings.model_fields.items():
-        secret = "SecretStr" in str(info.annotation)
-        shown = "(secret)" if secret else _shown(info.get_default(call_default_factory=True))
-        lines.append(f"| `{name}` | {', '.join(f'`{e}`' for e in env_names(name))} | {shown} |")
-    return "\n".join(lines) + "\n"
-
-
-def _shown(default: Any) -> str:
-    if default in (None, "", (), {}):
-        return ""
-    if isinstance(default, timedelta):
-        return f"`{default.total_seconds() / 3600:g}h`"
-    if isinstance(default, tuple):
-        return f"`{','.join(default)}`"
-    return f"`{getattr(default, 'value', default)}`"
-
-
 def load_settings(
     cli: Mapping[str, object],
     *,

@@ -86,7 +86,9 @@ def test_issue_examples_never_give_verified(
 def test_stdin_batch_checks_each_address_once(check: Any, h: Any) -> None:
     """`-` reads a batch from stdin: comments and blank lines skipped, duplicates of any case
     collapsed; a leaver still monitored in it makes the batch drift (exit 1)."""
-    leaver = next(s for o, s, _ in h.expected_findings() if o == "not_removed")
+    # gareth.hughes (deprovisioned), not ravi.kapoor (still employed, only unassigned): only a
+    # real leaver gets the sign-ins-after-leaving read; a set's order would pick either.
+    leaver = min(s for o, s, _ in h.expected_findings() if o == "not_removed")
     batch = f"# leavers\n{leaver}\n\n{IN_SYNC[0].upper()}  # moved team\n{IN_SYNC[0]}\n"
     result = check("-", stdin=batch)
     assert result.code == 1, result.out + result.err[-1500:]

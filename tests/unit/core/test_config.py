@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from connector.config import Settings, load_settings, parse_duration, settings_reference
+from connector.config import Settings, load_settings, parse_duration
+from connector.config_reference import settings_reference
 from connector.errors import ConfigError
 from connector.models import Outcome, Severity
 
