@@ -105,7 +105,7 @@ class AuditEvent(Record):
 class DirectorySync(Record):
     """The Directory Sync page: how the tenant's directory reaches Tessian."""
 
-    provider: Literal["Microsoft Entra ID", "Okta", "Google Workspace"]
+    provider: Literal["Microsoft Entra ID", "Okta", "Google Workspace"] | None  # None: "Not configured"
     status: Literal["Healthy", "Failing", "Paused"]
     last_successful_sync: AwareDatetime | None = None
     last_attempt: AwareDatetime | None = None

@@ -167,6 +167,8 @@ def sync_problem(sync: DirectorySync | None, now: datetime, stale_after: timedel
     """Why Directory Sync is unhealthy (Failing, Paused, stale or never synced), or None."""
     if sync is None:
         return None
+    if sync.provider is None:
+        return "Directory Sync is not configured (no directory connected)"
     last = sync.last_successful_sync
     if sync.status != "Healthy":
         since = f"; last successful sync {_iso(last)}" if last else "; never synced"
@@ -186,7 +188,7 @@ def directory_sync(sync: DirectorySync | None, now: datetime,
     problem = sync_problem(sync, now, stale_after)
     if problem is None or sync is None:
         return []
-    details = {"observed": sync.status, "provider": sync.provider,
+    details = {"observed": sync.status, "provider": sync.provider or "not configured",
                "last_successful_sync": _iso(sync.last_successful_sync)}
     if sync.last_error:
         details["last_error"] = sync.last_error

@@ -8,6 +8,7 @@ from connector.models import DirectorySync
 from flows.pages.base import BasePage, Spec, role, wait_terms
 from flows.table import parse_optional_int, parse_optional_text, parse_time
 
+NOT_CONFIGURED = "Not configured"
 LABELS = ("Provider", "Status", "Last successful sync", "Last attempt", "Users synced", "Last error")
 
 
@@ -32,10 +33,17 @@ class DirectorySyncPage(BasePage):
         get = {label: terms.get("".join(c for c in label.casefold() if c.isalnum()), "")
                for label in LABELS}
         return DirectorySync(
-            provider=get["Provider"],  # type: ignore[arg-type]  # the model validates the literal
+            # A tenant with no directory connected shows "Not configured" (the model's None).
+            provider=_provider(get["Provider"]),
             status=get["Status"],  # type: ignore[arg-type]
             last_successful_sync=parse_time(get["Last successful sync"]),
             last_attempt=parse_time(get["Last attempt"]),
             users_synced=parse_optional_int(get["Users synced"]),
             last_error=parse_optional_text(get["Last error"]),
         )
+
+
+def _provider(shown: str) -> str | None:
+    """The provider's name, None when the page says no directory is connected."""
+    return None if shown == NOT_CONFIGURED else shown
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,6 +95,18 @@ def test_collects_every_surface_of_the_demo_tenant(portal: Any, session: PortalS
     assert read.directory_sync.provider == data["directory_sync"]["provider"]
     assert {t.name for t in read.api_tokens} == {t["name"] for t in data["api_tokens"]}
     assert portal.control.writes() == [] and session.violations == []
+
+
+def test_directory_sync_not_configured_is_read(portal: Any, session: PortalSession,
+                                              tmp_path: Path) -> None:
+    """A tenant with no directory connected ("Not configured") reads as provider None, not a
+    parse failure that would leave every run of that tenant inconclusive."""
+    data = {**tenant("one-user"), "directory_sync": None}
+    path = tmp_path / "no-sync.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    portal.control.load_tenant(path)
+    sync = DirectorySyncPage(session).read()
+    assert sync.provider is None and sync.status == "Paused"
 
 
 def test_audit_trail_reads_a_time_window(portal: Any, session: PortalSession) -> None:

@@ -212,3 +212,12 @@ def test_healthy_sync_names_no_cause(build: Any) -> None:
                      sync=_sync(build))
     missing = next(f for f in evaluate(snapshot, Policy()).findings)
     assert missing.outcome == Outcome.MISSING and "likely_cause" not in missing.details
+
+
+def test_directory_sync_not_configured_is_unhealthy(build: Any) -> None:
+    """A tenant with no directory connected is judged `sync_unhealthy`, never left unread."""
+    sync = DirectorySync(provider=None, status="Paused")
+    report = evaluate(_with(build, build.snapshot(), sync=sync), Policy())
+    finding = next(f for f in report.findings if f.outcome == Outcome.SYNC_UNHEALTHY)
+    assert "not configured" in finding.message
+    assert finding.details["provider"] == "not configured"
