@@ -73,7 +73,7 @@ def test_renders_verdict_without_errors(page: Page, problems: list[str], tmp_pat
     verdict = page.get_by_role("heading", name="Verdict: Drift")
     expect(verdict).to_be_visible()
     headline = page.locator(".verdict .headline")
-    expect(headline).to_contain_text("9 findings at or above severity low")
+    expect(headline).to_contain_text("14 findings at or above severity low")
     thumbs = page.locator("#findings img.thumb")
     expect(thumbs).to_have_count(1)
     assert thumbs.first.evaluate("img => img.complete && img.naturalWidth > 0")
@@ -108,9 +108,9 @@ def test_filter_by_outcome(page: Page, problems: list[str], tmp_path: Path) -> N
     page.goto(bundle(golden("full"), tmp_path / "b").as_uri())
     page.get_by_label("Show").select_option("not_removed")
     expect(page.locator("#findings tbody tr:visible")).to_have_count(2)
-    expect(page.locator("#filter-status")).to_have_text("Showing 2 of 12 findings")
+    expect(page.locator("#filter-status")).to_have_text("Showing 2 of 17 findings")
     page.get_by_label("Show").select_option("")
-    expect(page.locator("#findings tbody tr:visible")).to_have_count(12)
+    expect(page.locator("#findings tbody tr:visible")).to_have_count(17)
     assert problems == []
 
 
@@ -136,7 +136,7 @@ def test_works_without_javascript(browser: Browser, tmp_path: Path) -> None:
     page = context.new_page()
     page.goto(bundle(golden("full"), tmp_path / "b").as_uri())
     expect(page.get_by_role("heading", name="Verdict: Drift")).to_be_visible()
-    expect(page.locator("#findings tbody tr")).to_have_count(12)
+    expect(page.locator("#findings tbody tr")).to_have_count(17)
     expect(page.locator("#toolbar")).to_be_hidden()
     expect(page.locator("#findings tbody tr").first).to_have_attribute(
         "data-outcome", "access_retained")
