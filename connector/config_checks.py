@@ -16,7 +16,7 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, SecretStr
 
@@ -63,18 +63,23 @@ def web_url(value: str | None) -> str | None:
     if value is None:
         return None
     text = value.strip()
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname
-    except ValueError:
-        host = None
-        parts = None
-    if parts is None or parts.scheme.casefold() not in ("http", "https") or not host:
+    parts = _split(text)
+    if parts is None or parts.scheme.casefold() not in ("http", "https") or not parts.hostname:
         raise ValueError("must be a web address such as https://acme.tessian-platform.com "
                          "(http or https, with a host name)")
     if any(c.isspace() for c in text):
         raise ValueError("must be a web address without spaces")
     return text
+
+
+def _split(text: str) -> SplitResult | None:
+    """The URL's parts, or None when it does not parse (its host is parsed lazily, and may raise)."""
+    try:
+        parts = urlsplit(text)
+        _ = parts.hostname, parts.password
+    except ValueError:
+        return None
+    return parts
 
 
 _PASSWORD_PARAM = re.compile(r"(?:^|&)(?:ssl)?password=", re.IGNORECASE)
@@ -86,16 +91,12 @@ def postgres_url(value: str | None) -> str | None:
     if value is None:
         return None
     text = value.strip()
-    try:
-        parts = urlsplit(text)
-        password = parts.password
-    except ValueError:
-        parts, password = None, None
+    parts = _split(text)
     if parts is None or parts.scheme.casefold() not in ("postgresql", "postgres") or any(
             c.isspace() for c in text):
         raise ValueError("must be a PostgreSQL URL such as postgresql://tessian@db.example/"
                          "tessian (leave it unset for the SQLite file in the state folder)")
-    if password is not None or _PASSWORD_PARAM.search(parts.query):
+    if parts.password is not None or _PASSWORD_PARAM.search(parts.query):
         raise ValueError("must not carry a password; use TESSIAN_HISTORY_PASSWORD, PGPASSWORD "
                          "or ~/.pgpass")
     return text

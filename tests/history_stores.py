@@ -14,12 +14,17 @@ import sqlite3
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from connector.history import History, open_history
+from connector.models import (
+    CollectionErrorKind, HistoryContext, Policy, Propagation, Report, RunInfo, RunType,
+)
+from connector.reconcile import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 URL_VAR, OFF_VAR = "TESSIAN_TEST_POSTGRES_URL", "TESSIAN_TEST_NO_POSTGRES"
@@ -101,3 +106,28 @@ def write_old_store(path: Path) -> None:
     """An SQLite history file as the first version wrote it (no run_type, no propagation)."""
     with sqlite3.connect(path) as db:
         db.executescript(OLD_SCHEMA)
+
+
+def history_report(build: Any, *, day: int, tenant: str = "acme", run_id: str | None = None,
+                   orphans: tuple[str, ...] = ("z@x.com",), broken: bool = False,
+                   history: HistoryContext | None = None, shrink_guard_share: float = 0.2,
+                   run_type: RunType = "scheduled",
+                   propagation: Propagation | None = None) -> Report:
+    """A run `day` days after the builders' clock: one healthy identity, some orphan rows;
+    `broken` makes User Monitoring's read incomplete (an inconclusive run)."""
+    rows = [build.row("a@x.com"), *(build.row(o) for o in orphans)]
+    collections = None
+    if broken:
+        collections = [build.collection("user_monitoring", 1, complete=False,
+                                        error=CollectionErrorKind.TOTAL_CHANGED),
+                       build.collection("portal_users", 0)]
+    snapshot = build.snapshot([build.identity("a@x.com")], rows, collections=collections,
+                              history=history)
+    at = build.now + timedelta(days=day)
+    run = RunInfo(run_id=run_id or f"{tenant}-{day}", tool_version="t", tenant=tenant,
+                  portal_host="h", run_type=run_type, started_at=at - timedelta(minutes=2),
+                  finished_at=at)
+    report = evaluate(snapshot.model_copy(update={"run": run}),
+                      Policy(shrink_guard_share=shrink_guard_share))
+    return report.model_copy(update={"propagation": propagation}) if propagation else report
+

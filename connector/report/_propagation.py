@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from connector.models import Propagation, Report
 
 from ._format import duration, plural, utc
+from ._trend import svg_axes
 
 MAX_RUNS = 30
 WIDTH, HEIGHT, LEFT, TOP, BOTTOM = 640, 170, 64, 14, 36
@@ -110,14 +111,7 @@ def _y(value: float, top: float, plot_h: float) -> float:
 
 def _axes(top: float, plot_w: float, plot_h: float) -> str:
     """Baseline, a top gridline and their labels (durations)."""
-    base = TOP + plot_h
-    return (
-        f'<line x1="{LEFT}" y1="{base}" x2="{LEFT + plot_w:.1f}" y2="{base}" stroke="#98a2b3"/>'
-        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT + plot_w:.1f}" y2="{TOP}" stroke="#e4e7ec"/>'
-        f'<text x="{LEFT - 6}" y="{base}" text-anchor="end" class="axis">0</text>'
-        f'<text x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end" class="axis">'
-        f"{escape(_seconds(top))}</text>"
-    )
+    return svg_axes(LEFT, TOP, plot_w, plot_h, _seconds(top))
 
 
 def _marks(point: PropagationPoint, x: float, top: float, plot_h: float) -> Markup:

@@ -80,12 +80,17 @@ def trend_svg(points: list[Point]) -> Markup:
 
 def _axes(top: int, plot_w: float, plot_h: float) -> str:
     """Baseline, a top gridline and their labels."""
-    base = TOP + plot_h
+    return svg_axes(LEFT, TOP, plot_w, plot_h, str(top))
+
+
+def svg_axes(left: float, top: float, plot_w: float, plot_h: float, label: str) -> str:
+    """A chart's baseline and top gridline, labelled 0 and `label` (escaped here)."""
+    base = top + plot_h
     return (
-        f'<line x1="{LEFT}" y1="{base}" x2="{LEFT + plot_w:.1f}" y2="{base}" stroke="#98a2b3"/>'
-        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT + plot_w:.1f}" y2="{TOP}" stroke="#e4e7ec"/>'
-        f'<text x="{LEFT - 6}" y="{base}" text-anchor="end" class="axis">0</text>'
-        f'<text x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end" class="axis">{top}</text>'
+        f'<line x1="{left}" y1="{base}" x2="{left + plot_w:.1f}" y2="{base}" stroke="#98a2b3"/>'
+        f'<line x1="{left}" y1="{top}" x2="{left + plot_w:.1f}" y2="{top}" stroke="#e4e7ec"/>'
+        f'<text x="{left - 6}" y="{base}" text-anchor="end" class="axis">0</text>'
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="axis">{escape(label)}</text>'
     )
 
 

@@ -10,29 +10,13 @@ import pytest
 
 from connector.errors import ConfigError
 from connector.history import History, describe_age
-from connector.models import CollectionErrorKind, HistoryContext, Outcome, Policy, Report, RunInfo
-from connector.reconcile import evaluate
+from connector.models import HistoryContext, Outcome
+from tests.history_stores import history_report
 
 D = timedelta(days=1)
 
 
-def _report(build, *, day: int, tenant: str = "acme", orphans: tuple[str, ...] = ("z@x.com",),  # noqa: ANN001
-            broken: bool = False, history: HistoryContext | None = None,
-            shrink_guard_share: float = 0.2) -> Report:
-    """A report of a run `day` days after the builders' clock, with some orphan rows."""
-    rows = [build.row("a@x.com"), *(build.row(o) for o in orphans)]
-    collections = None
-    if broken:
-        collections = [build.collection("user_monitoring", 1, complete=False,
-                                        error=CollectionErrorKind.TOTAL_CHANGED),
-                       build.collection("portal_users", 0)]
-    snapshot = build.snapshot([build.identity("a@x.com")], rows, collections=collections,
-                              history=history)
-    at = build.now + day * D
-    run = RunInfo(run_id=f"{tenant}-{day}", tool_version="t", tenant=tenant, portal_host="h",
-                  started_at=at - timedelta(minutes=2), finished_at=at)
-    return evaluate(snapshot.model_copy(update={"run": run}),
-                    Policy(shrink_guard_share=shrink_guard_share))
+_report = history_report
 
 
 def test_empty_history_gives_empty_context(tmp_path: Path) -> None:

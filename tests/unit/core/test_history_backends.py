@@ -8,35 +8,24 @@ import os
 import socket
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from connector.errors import ConfigError
 from connector.history import History, open_history
-from connector.models import CollectionErrorKind, Outcome, Policy, Propagation, Report, RunInfo
-from connector.reconcile import evaluate
-from tests.history_stores import write_old_store
+from connector.models import Outcome, Propagation, Report, RunType
+from tests.history_stores import history_report, write_old_store
 
 D = timedelta(days=1)
 PROPAGATION = Propagation(count=3, p50_s=60.0, p95_s=300.5, max_s=420.0)
 
 
-def _report(build, *, day: int, orphans: tuple[str, ...] = ("z@x.com",),  # noqa: ANN001
-            broken: bool = False, run_type: str = "scheduled",
-            propagation: Propagation | None = None) -> Report:
-    """A run `day` days after the builders' clock: one healthy identity, some orphan rows."""
-    rows = [build.row("a@x.com"), *(build.row(o) for o in orphans)]
-    collections = None
-    if broken:
-        collections = [build.collection("user_monitoring", 1, complete=False,
-                                        error=CollectionErrorKind.TOTAL_CHANGED),
-                       build.collection("portal_users", 0)]
-    snapshot = build.snapshot([build.identity("a@x.com")], rows, collections=collections)
-    at = build.now + day * D
-    run = RunInfo(run_id=f"{run_type}-{day}", tool_version="t", tenant="acme", portal_host="h",
-                  run_type=run_type, started_at=at - timedelta(minutes=2), finished_at=at)
-    report = evaluate(snapshot.model_copy(update={"run": run}), Policy(shrink_guard_share=1.0))
-    return report.model_copy(update={"propagation": propagation})
+def _report(build, *, day: int, run_type: RunType = "scheduled",  # noqa: ANN001
+            **changes: Any) -> Report:
+    """A run `day` days after the builders' clock, named `<run type>-<day>`, shrink guard off."""
+    return history_report(build, day=day, run_id=f"{run_type}-{day}", run_type=run_type,
+                          shrink_guard_share=1.0, **changes)
 
 
 def test_run_type_and_propagation_read_back(build, new_history) -> None:  # noqa: ANN001
