@@ -16,7 +16,7 @@ from connector.models import (
     Snapshot,
     Surface,
 )
-from connector.matching import identity_in_scope, normalise
+from connector.matching import identity_in_scope, normalise, scope_of
 from connector.rules import IDENTITIES
 from connector.rules_surfaces import window_gaps
 
@@ -98,7 +98,7 @@ def _window_reasons(snapshot: Snapshot, policy: Policy) -> list[ReasonDetail]:
     source = snapshot.identity_source
     if source is None:
         return []
-    scope = frozenset(normalise(d).lstrip("@") for d in policy.in_scope_domains)
+    scope = scope_of(policy.in_scope_domains)
     scoped = [i for i in source.identities if identity_in_scope(i, scope, policy.domain_map)]
     now = snapshot.run.finished_at or snapshot.run.started_at
     gaps = window_gaps(snapshot.collection("audit_trail"), scoped, now)

@@ -126,9 +126,12 @@ def _entry(finding: Finding, then: Finding | None = None) -> FindingChange:
     )
 
 
+def worst_rank(entry: FindingChange) -> int:
+    """The severity rank of an entry, the worse of its two sides for an outcome change."""
+    before = SEVERITY_RANK[entry.previous_severity] if entry.previous_severity else 0
+    return max(SEVERITY_RANK[entry.severity], before)
+
+
 def _ordered(entries: Iterable[FindingChange]) -> tuple[FindingChange, ...]:
     """Most severe first (either side of a change), then by key: deterministic."""
-    def rank(e: FindingChange) -> int:
-        return max(SEVERITY_RANK[e.severity],
-                   SEVERITY_RANK[e.previous_severity] if e.previous_severity else 0)
-    return tuple(sorted(entries, key=lambda e: (-rank(e), e.key)))
+    return tuple(sorted(entries, key=lambda e: (-worst_rank(e), e.key)))

@@ -91,6 +91,11 @@ def _distinct(identities: list[Identity]) -> tuple[Identity, ...]:
     return tuple(sorted(seen.values(), key=lambda i: (normalise(i.email), i.id)))
 
 
+def scope_of(domains: Iterable[str]) -> frozenset[str]:
+    """The in-scope domains as `in_scope` compares them (normalised, without a leading '@')."""
+    return frozenset(normalise(d).lstrip("@") for d in domains)
+
+
 def in_scope(address: str, scope: frozenset[str]) -> bool:
     """Whether an address's domain is in scope (an empty scope means every domain)."""
     return not scope or domain_of(normalise(address)) in scope

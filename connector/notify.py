@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import SecretStr
 
+from connector.changes import worst_rank
 from connector.models import SEVERITY_RANK, FindingChange, Report, Severity
 from connector.notify_message import Message, compose
 
@@ -107,9 +108,7 @@ def _findings_reason(new: Sequence[FindingChange], resolved: Sequence[FindingCha
                      changed: Sequence[FindingChange], level: Severity) -> str:
     """'2 new, 1 resolved at or above low', counting only findings that matter at `level`."""
     def notable(e: FindingChange) -> bool:
-        worst = max(SEVERITY_RANK[e.severity],
-                    SEVERITY_RANK[e.previous_severity] if e.previous_severity else 0)
-        return worst >= SEVERITY_RANK[level]
+        return worst_rank(e) >= SEVERITY_RANK[level]
     counts = [(len([e for e in group if notable(e)]), word) for group, word in
               ((new, "new"), (resolved, "resolved"), (changed, "changed"))]
     parts = [f"{n} {word}" for n, word in counts if n]

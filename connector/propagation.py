@@ -10,7 +10,7 @@ Trail page shows times to the minute (portal-model.md), so when it was read from
 shown in the minute of the change may be after it: it counts, and its delay is clamped at 0 s.
 
 Trust: delays are measured only when every Audit Trail read is complete and the identity source
-is complete. With a partial Audit Trail the first matching event may be the one not read, and a
+is complete, and only for changes inside the window the Audit Trail was read over. With a partial Audit Trail the first matching event may be the one not read, and a
 later one would pass for it, so a partial read gives `None` (not measured), never figures.
 
 Percentiles use the nearest-rank method: the p-th percentile of n sorted values is the value at
@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from connector.matching import IdentityIndex, identity_in_scope, normalise
+from connector.matching import IdentityIndex, identity_in_scope, normalise, scope_of
 from connector.models import AuditEvent, Finding, Identity, Policy, Propagation, Snapshot
 
 JOINED, LEFT = "User Added", "User Removed"
@@ -86,10 +86,20 @@ def _all_identities(snapshot: Snapshot) -> tuple[Identity, ...]:
 
 
 def _identities(snapshot: Snapshot, policy: Policy) -> list[Identity]:
-    """The in-scope identities whose change time is known (the only ones a delay can start at)."""
-    scope = frozenset(normalise(d).lstrip("@") for d in policy.in_scope_domains)
+    """The in-scope identities whose change time is known and inside the Audit Trail's window
+    (a change before the window's start may have landed unseen, and a later event pass for it)."""
+    scope = scope_of(policy.in_scope_domains)
+    since = _window_start(snapshot)
     return [i for i in _all_identities(snapshot) if i.changed_at is not None
+            and (since is None or i.changed_at >= since)
             and identity_in_scope(i, scope, policy.domain_map)]
+
+
+def _window_start(snapshot: Snapshot) -> datetime | None:
+    """Where the Audit Trail read started (the latest start of its reads; None: from the first)."""
+    starts = [c.window_since for c in snapshot.collections
+              if c.surface == "audit_trail" and c.window_since is not None]
+    return max(starts) if starts else None
 
 
 def expected_event(identity: Identity) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from connector.assess import ERROR_REASON, NEEDED, assess
 from connector.changes import compute_changes
-from connector.matching import IdentityIndex, normalise
+from connector.matching import IdentityIndex, normalise, scope_of
 from connector.models import (
     DEFAULT_SEVERITY,
     SEVERITY_RANK,
@@ -79,7 +79,7 @@ def _drafts(snapshot: Snapshot, policy: Policy, now: datetime) -> list[Draft]:
         now=now,
         grace=policy.grace_period,
         index=IdentityIndex.build(identities, policy.domain_map),
-        scope=frozenset(normalise(d).lstrip("@") for d in policy.in_scope_domains),
+        scope=scope_of(policy.in_scope_domains),
         domain_map=dict(policy.domain_map),
     )
     drafts = [*user_monitoring(identities, snapshot.monitored_users, ctx),

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from connector.bundle import (
     Bundle,
@@ -46,7 +46,13 @@ from connector.commands.spot_rules import (
     unknown_reason,
     verdict_of,
 )
-from connector.commands.spot_surfaces import audit_since, judge_surface, left_at, surface_answers
+from connector.commands.spot_surfaces import (
+    SurfaceRead,
+    audit_since,
+    judge_surface,
+    left_at,
+    surface_answers,
+)
 from connector.errors import ConfigError, PortalError, SignInError
 from connector.lock import tenant_lock
 from connector.models import (
@@ -140,7 +146,7 @@ def _identity_reasons(expectations: dict[str, Expectation], source: IdentitySour
 
 def _search(
     w: Wiring, emails: list[str], bundle: Bundle, since: datetime | None
-) -> tuple[list[SpotCheckResult], list[ReasonDetail], Any]:
+) -> tuple[list[SpotCheckResult], list[ReasonDetail], SurfaceRead | None]:
     """The searches, then API Tokens and (for leavers, from `since`) the Audit Trail."""
     from connector.reconcile import ERROR_REASON
     from flows.collect import collect
@@ -151,8 +157,9 @@ def _search(
             results = spot_check(s, emails, bundle.evidence)
             surfaces = ("api_tokens", "audit_trail") if since else ("api_tokens",)
             read = collect(s, replace(read_options(w, surfaces), audit_since=since))
-            # "on-failure": a trace only for a search that could not be judged
-            s.keep_trace = w.browser.trace == "on" or not all(r.conclusive for r in results)
+            # "on-failure": a trace only for a search or a read that could not be judged
+            s.keep_trace = w.browser.trace == "on" or not (
+                all(r.conclusive for r in results) and all(c.complete for c in read.collections))
             blocked = _blocked_writes(s.violation_errors())
     except (SignInError, PortalError) as exc:
         reason = ERROR_REASON[error_kind(exc)]

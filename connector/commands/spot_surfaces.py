@@ -26,8 +26,7 @@ from connector.models import (
     SpotCheckResult,
     Surface,
 )
-
-SIGN_IN = "Sign In"  # the Audit Trail type of a successful portal sign-in
+from connector.rules_surfaces import SIGN_IN
 
 
 def audit_since(left_at: Iterable[datetime | None]) -> datetime | None:
@@ -48,6 +47,7 @@ class SurfaceRead(Protocol):
 
     api_tokens: tuple[ApiToken, ...]
     audit_events: tuple[AuditEvent, ...]
+    collections: tuple[Collection, ...]
 
     def collection(self, surface: Surface, source: str = "dom") -> Collection | None: ...
 

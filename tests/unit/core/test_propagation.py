@@ -105,6 +105,19 @@ def test_dom_times_are_minutes_so_an_event_in_the_changes_minute_counts(build: A
     assert measured(snap(build, [fay], a_minute_before, source="dom")) == Propagation(count=0)
 
 
+def test_changes_before_the_audit_windows_start_are_not_measured(build: Any) -> None:
+    """A change older than the Audit Trail window may have landed unseen: only later ones count."""
+    kim = build.identity("kim@acme.example", changed_ago=10 * H)  # its first event may be unread
+    lea = build.identity("lea@acme.example", changed_ago=3 * H)
+    events = [added(build, 2 * H, "kim@acme.example"), added(build, 1 * H, "lea@acme.example")]
+    snapshot = snap(build, [kim, lea], events)
+    audit = snapshot.collections[-1].model_copy(update={"window_since": build.now - 5 * H})
+    windowed = snapshot.model_copy(update={"collections": (*snapshot.collections[:-1], audit)})
+    assert measured(snapshot) == Propagation(count=2, p50_s=7200, p95_s=8 * 3600,
+                                             max_s=8 * 3600)
+    assert measured(windowed) == Propagation(count=1, p50_s=7200, p95_s=7200, max_s=7200)
+
+
 @pytest.mark.parametrize("case", ["audit_partial", "audit_not_read", "source_partial"])
 def test_a_partial_read_measures_nothing(build: Any, case: str) -> None:
     """Without complete Audit Trail and identity reads, propagation is None, not partial figures."""
