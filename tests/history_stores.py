@@ -38,6 +38,8 @@ def postgres_url() -> Iterator[str]:
     if os.environ.get(OFF_VAR) == "1":
         pytest.skip(f"{OFF_VAR}=1: no PostgreSQL for the history tests")
     url = os.environ.get(URL_VAR) or _ensure_postgres()
+    if not url.startswith("postgresql://") or "\n" in url:
+        pytest.fail(f"{URL_VAR} is not one postgresql:// URL: {url!r}")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PGPASSWORD", os.environ.get("PGPASSWORD", TEST_PASSWORD))
         yield url
