@@ -14,18 +14,15 @@ traceback; only an unexpected exception (a bug) shows one, and only with --verbo
 from __future__ import annotations
 
 import importlib
-import signal
 import sys
-import threading
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from types import FrameType
+from collections.abc import Callable, Sequence
 from typing import NoReturn, TextIO
 
 from connector.errors import ConfigError, ConnectorError
 from connector.logging import reset_logging
 from connector.models import Verdict
+from connector.signals import Terminated, signals_raise
 
 EXIT_VERIFIED = 0
 EXIT_DRIFT = 1
@@ -33,11 +30,6 @@ EXIT_USAGE = 2
 EXIT_INCONCLUSIVE = 3
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what schedulers (cron, Kubernetes) expect
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (a scheduler stopping the run): unwinds like Ctrl-C, so locks are released, the
-    browser is closed and the bundle records that the run was stopped."""
 
 VERDICT_EXIT: dict[Verdict, int] = {
     "verified": EXIT_VERIFIED,
@@ -116,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in args_list or "--verbose" in args_list
     try:
-        with _sigterm_raises():
+        with signals_raise():
             try:
                 args = build_parser().parse_args(args_list)
             except SystemExit as done:  # --help and --version: argparse printed, now stop
@@ -127,27 +119,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code_for_error(exc)
     finally:
         reset_logging()
-
-
-@contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """Turn SIGTERM into `Terminated` for the block (main thread only; the old handler after).
-
-    Without it Python dies on the spot: no `finally` runs, so a bundle could be left without
-    its run.json and the lock's owner note behind. A second SIGTERM kills as usual."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        raise Terminated
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _dispatch(command: str) -> Callable[..., int]:
@@ -163,7 +134,7 @@ def run() -> NoReturn:
 
 if __name__ == "__main__":  # `python -m connector.cli`, same as the console script
     # Run the copy imported as `connector.cli`, not this `__main__` one: the commands import
-    # `connector.cli`, and its Terminated must be the class raised (else run.json says 130).
+    # `connector.cli`, and two copies of one module would mean two sets of its names.
     from connector.cli import run as _run
 
     _run()

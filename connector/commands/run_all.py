@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from connector.cli import Terminated
 from connector.commands.run_all_plan import (
     Shard,
     TenantStatus,
@@ -44,6 +43,7 @@ from connector.commands.run_all_plan import (
 from connector.errors import ConfigError
 from connector.models import utc_now
 from connector.private_files import write_private
+from connector.signals import Terminated
 from connector.terminal import printable
 
 POLL_S = 0.1
