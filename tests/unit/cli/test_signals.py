@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -119,5 +120,5 @@ def test_library_code_is_recognised_by_the_module_of_any_calling_frame() -> None
     """Our code called from inside Playwright counts as Playwright's (its caller is there)."""
     namespace: dict[str, Any] = {"__name__": "playwright.sync_api._generated"}
     exec("def call(f):\n    return f()\n", namespace)
-    assert namespace["call"](lambda: in_library_code(__import__("sys")._getframe()))
-    assert not in_library_code(__import__("sys")._getframe())
+    assert namespace["call"](lambda: in_library_code(sys._getframe()))
+    assert not in_library_code(sys._getframe())
